@@ -1,0 +1,84 @@
+"""Options for one ``translate`` run: a frozen dataclass, one comment per field, one validator.
+
+Defaults live here and nowhere else; ``settings.py`` turns these fields into the settings table that the
+CLI, the config file, the environment and the docs all read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from tolmach.errors import OptionsError
+
+SUBTITLE_FORMATS = ("srt", "vtt", "ass")
+ALL_FORMATS = (*SUBTITLE_FORMATS, "json", "txt")
+DEFAULT_FORMATS = ("srt", "vtt", "json", "txt")
+READING_SPEEDS = {"normal": 20.0, "slow": 17.0}  # characters per second (Netflix adult / children)
+
+
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
+@dataclass(frozen=True)
+class Options:
+    lang: str | None = field(
+        default=None, metadata=_help("language spoken in the clip (ISO code, e.g. ru, uk); detected when unset")
+    )
+    model: str = field(
+        default="base", metadata=_help("speech model: 'base' (shipped), a pulled name, or a CTranslate2 folder")
+    )
+    formats: tuple[str, ...] = field(
+        default=DEFAULT_FORMATS, metadata=_help("outputs to write: any of srt, vtt, ass, json, txt")
+    )
+    translate: bool = field(default=True, metadata=_help("add the English translation line by line"))
+    beam_size: int = field(default=5, metadata=_help("beam width for decoding; 1 is greedy and faster"))
+    no_repeat_ngram_size: int = field(
+        default=3, metadata=_help("forbid repeating any n-gram of this size (stops repetition loops); 0 is off")
+    )
+    vad: bool = field(default=True, metadata=_help("skip non-speech with the Silero VAD before decoding"))
+    batch_size: int = field(default=4, metadata=_help("30-second windows decoded together"))
+    device: str = field(default="auto", metadata=_help("cpu, cuda or auto"))
+    compute_type: str = field(default="default", metadata=_help("CTranslate2 compute type, e.g. int8, float16"))
+    threads: int = field(default=0, metadata=_help("CPU threads for the model; 0 uses all cores"))
+    reading_speed: str = field(
+        default="normal", metadata=_help("subtitle reading-speed profile: normal (20 cps) or slow (17 cps)")
+    )
+    fps: float = field(default=25.0, metadata=_help("frame rate used for the minimum gap between subtitles"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def replace(self, **changes: Any) -> Options:
+        return replace(self, **changes)
+
+    def validate(self) -> Options:
+        """Return self if every value is usable, else raise OptionsError naming the bad one."""
+        from tolmach.asr.languages import LANGUAGES
+
+        if self.lang is not None and self.lang not in LANGUAGES:
+            raise OptionsError(
+                f"unknown language code '{self.lang}'",
+                "use an ISO 639-1 code Whisper knows, e.g. ru, uk, en; 'tolmach languages' lists them",
+            )
+        unknown = [f for f in self.formats if f not in ALL_FORMATS]
+        if unknown or not self.formats:
+            raise OptionsError(
+                f"unknown output format '{','.join(unknown) or '(none)'}'", f"choose from {','.join(ALL_FORMATS)}"
+            )
+        if self.reading_speed not in READING_SPEEDS:
+            raise OptionsError(f"unknown reading speed '{self.reading_speed}'", "use normal or slow")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise OptionsError(f"unknown device '{self.device}'", "use cpu, cuda or auto")
+        for name in ("beam_size", "batch_size"):
+            if getattr(self, name) < 1:
+                raise OptionsError(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.threads < 0 or self.no_repeat_ngram_size < 0:
+            raise OptionsError("threads and no_repeat_ngram_size cannot be negative")
+        if not 1.0 <= self.fps <= 240.0:
+            raise OptionsError(f"fps {self.fps} is outside 1-240")
+        return self
+
+
+OPTION_FIELDS = {f.name: f for f in fields(Options)}

@@ -40,7 +40,9 @@ class Options:
     vad: bool = field(default=True, metadata=_help("skip non-speech with the Silero VAD before decoding"))
     batch_size: int = field(default=4, metadata=_help("30-second windows decoded together"))
     device: str = field(default="auto", metadata=_help("cpu, cuda or auto"))
-    compute_type: str = field(default="default", metadata=_help("CTranslate2 compute type, e.g. int8, float16"))
+    compute_type: str = field(
+        default="auto", metadata=_help("CTranslate2 compute type: auto (int8 on CPU, float16 on GPU), int8, float16, ...")
+    )
     threads: int = field(default=0, metadata=_help("CPU threads for the model; 0 uses all cores"))
     reading_speed: str = field(
         default="normal", metadata=_help("subtitle reading-speed profile: normal (20 cps) or slow (17 cps)")

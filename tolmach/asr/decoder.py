@@ -1,0 +1,296 @@
+"""Whisper decoding of packed windows: transcript, word timings and English, one encoder pass.
+
+What this adds to faster-whisper, and why it is not just ``WhisperModel.transcribe`` twice:
+
+* Windows are decoded in batches (``generate`` over several windows at once): on a CPU the decoder,
+  not the encoder, is where the time goes, and batching it is what pays (see docs/ARCHITECTURE.md).
+* The encoder runs once per window and both tasks are decoded from it in the same ``generate`` call:
+  the transcript with timestamps, and the English translation with timestamps.
+* The two segmentations are then reconciled: a cut between two lines is kept only where both the
+  transcript and the translation cut (within ``cut_tolerance_ms``). So every line has exactly one
+  English line covering the same speech, and nothing can shift from one line to the next; where the
+  two disagree the line is simply longer. (Translating each line from a masked encoder output was
+  tried: exact, but short fragments translated alone turned into stock hallucinations.)
+
+Pieces of faster-whisper used as they are (pinned version, see pyproject): the model loader, feature
+extractor, tokenizer, timestamp splitting and word alignment. Never call ffmpeg here; audio arrives as
+16 kHz float32 samples.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tolmach.asr.windows import Window
+
+if TYPE_CHECKING:
+    import ctranslate2
+    from faster_whisper import WhisperModel
+    from faster_whisper.tokenizer import Tokenizer
+
+log = logging.getLogger(__name__)
+
+FRAMES_PER_SECOND = 50  # encoder output frames per second of audio
+PREPEND_PUNCTUATION = "\"'“¿([{-«"
+APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、»"
+
+
+@dataclass(frozen=True)
+class DecodeSettings:
+    """How to decode; built from Options by the pipeline."""
+
+    language: str
+    beam_size: int = 5
+    no_repeat_ngram_size: int = 3
+    translate: bool = True
+    cut_tolerance_ms: int = 1500  # how far apart the transcript's and translation's cuts may be
+
+
+@dataclass
+class RawWord:
+    start: int  # ms in the window's own time
+    end: int
+    text: str
+    probability: float
+
+
+@dataclass
+class RawLine:
+    """A line decoded from one window, times still in window time."""
+
+    window: Window
+    start: int
+    end: int
+    text: str
+    words: list[RawWord] = field(default_factory=list)
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    translation: str = ""
+    tokens: list[int] = field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=2)
+def load_whisper(path: str, device: str, compute_type: str, threads: int) -> WhisperModel:
+    """Load a CTranslate2 Whisper model once per process (workers call this in their initializer)."""
+    from faster_whisper import WhisperModel
+
+    return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=threads, num_workers=1)
+
+
+class WindowDecoder:
+    """Decodes batches of windows with one loaded model."""
+
+    def __init__(self, model: WhisperModel) -> None:
+        self.model = model
+
+    def detect_language(self, samples: np.ndarray, windows: Sequence[Window]) -> tuple[str, float]:
+        """Most likely language over the first (up to three) windows, with its mean probability."""
+        features = self._features(samples, windows[:3])
+        encoded = self.model.model.encode(features, to_cpu=True)
+        totals: dict[str, float] = {}
+        for ranking in self.model.model.detect_language(encoded):
+            for token, prob in ranking:
+                code = token[2:-2]
+                totals[code] = totals.get(code, 0.0) + prob / len(features)
+        code, prob = max(totals.items(), key=lambda kv: kv[1])
+        return code, prob
+
+    def decode(
+        self, samples: np.ndarray, windows: Sequence[Window], settings: DecodeSettings
+    ) -> list[RawLine]:
+        """Transcribe (and translate) a batch of windows; return their lines in time order."""
+        from ctranslate2 import StorageView
+
+        tokenizer = self._tokenizer(settings.language)
+        encoded = self.model.model.encode(self._features(samples, windows), to_cpu=True)
+        translating = settings.translate and settings.language != "en"
+        prompts = [list(tokenizer.sot_sequence)] * len(windows)
+        features = encoded
+        if translating:
+            # both tasks in one batch: the decoder, not the encoder, is the cost, and batching pays
+            prompts += [[tokenizer.sot, tokenizer.language, tokenizer.translate]] * len(windows)
+            array = np.asarray(encoded)
+            features = StorageView.from_array(np.ascontiguousarray(np.concatenate([array, array])))
+        results = self.model.model.generate(
+            features,
+            prompts,
+            beam_size=settings.beam_size,
+            no_repeat_ngram_size=settings.no_repeat_ngram_size,
+            suppress_tokens=_suppressed(tokenizer),
+            max_initial_timestamp_index=FRAMES_PER_SECOND,  # first timestamp within 1 s
+            return_scores=True,
+            return_no_speech_prob=True,
+        )
+        per_window = [self._split(tokenizer, w, r) for w, r in zip(windows, results, strict=False)]
+        self._add_words(tokenizer, encoded, windows, per_window)
+        lines: list[RawLine] = []
+        for i, pieces in enumerate(per_window):
+            if translating:
+                english = self._split(tokenizer, windows[i], results[len(windows) + i])
+                lines.extend(reconcile(pieces, english, settings.cut_tolerance_ms))
+            else:
+                lines.extend(_join([p], p.text if settings.translate else "") for p in pieces)
+        return lines
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _tokenizer(self, language: str) -> Tokenizer:
+        from faster_whisper.tokenizer import Tokenizer
+
+        return Tokenizer(
+            self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=language
+        )
+
+    def _features(self, samples: np.ndarray, windows: Sequence[Window]) -> ctranslate2.StorageView:
+        from ctranslate2 import StorageView
+        from faster_whisper.audio import pad_or_trim
+
+        extractor = self.model.feature_extractor
+        stacked = np.stack([pad_or_trim(extractor(w.audio(samples))[..., :-1]) for w in windows])
+        return StorageView.from_array(np.ascontiguousarray(stacked))
+
+    def _split(self, tokenizer: Tokenizer, window: Window, result: Any) -> list[RawLine]:
+        tokens = result.sequences_ids[0]
+        duration_s = window.duration / 1000
+        pieces, _, _ = self.model._split_segments_by_timestamps(
+            tokenizer=tokenizer,
+            tokens=tokens,
+            time_offset=0.0,
+            segment_size=int(np.ceil(duration_s) * self.model.frames_per_second),
+            segment_duration=duration_s,
+            seek=0,
+        )
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)  # length_penalty is 1
+        lines = []
+        for piece in pieces:
+            text = tokenizer.decode(piece["tokens"]).strip()
+            if text:
+                start = int(round(piece["start"] * 1000))
+                lines.append(
+                    RawLine(
+                        window=window,
+                        start=start,
+                        end=max(start + 1, min(int(round(piece["end"] * 1000)), window.duration)),
+                        text=text,
+                        avg_logprob=avg_logprob,
+                        no_speech_prob=result.no_speech_prob,
+                        tokens=piece["tokens"],
+                    )
+                )
+        return lines
+
+    def _add_words(
+        self,
+        tokenizer: Tokenizer,
+        encoded: ctranslate2.StorageView,
+        windows: Sequence[Window],
+        per_window: list[list[RawLine]],
+    ) -> None:
+        """Word timings by cross-attention alignment (faster-whisper's DTW), one call for the batch."""
+        segments = [
+            [
+                {"tokens": line.tokens, "start": line.start / 1000, "end": line.end / 1000, "seek": 0}
+                for line in lines
+            ]
+            for lines in per_window
+        ]
+        keep = [i for i, s in enumerate(segments) if s]
+        if not keep:
+            return
+        from ctranslate2 import StorageView
+
+        subset = StorageView.from_array(np.ascontiguousarray(np.asarray(encoded)[keep]))
+        wanted = [segments[i] for i in keep]
+        sizes = [int(np.ceil(windows[i].duration / 1000) * self.model.frames_per_second) for i in keep]
+        self.model.add_word_timestamps(
+            wanted, tokenizer, subset, sizes, PREPEND_PUNCTUATION, APPEND_PUNCTUATION, 0.0
+        )
+        for i, segs in zip(keep, wanted, strict=True):
+            for line, seg in zip(per_window[i], segs, strict=True):
+                duration = line.window.duration
+                line.words = [
+                    RawWord(
+                        min(int(round(w["start"] * 1000)), duration),
+                        min(int(round(w["end"] * 1000)), duration),
+                        w["word"],
+                        float(w["probability"]),
+                    )
+                    for w in seg.get("words", [])
+                ]
+                if line.words:
+                    line.start, line.end = (
+                        line.words[0].start,
+                        max(line.words[-1].end, line.words[0].start + 1),
+                    )
+
+
+def _suppressed(tokenizer: Tokenizer) -> list[int]:
+    from faster_whisper.transcribe import get_suppressed_tokens
+
+    return list(get_suppressed_tokens(tokenizer, [-1]) or ())
+
+
+def reconcile(source: list[RawLine], english: list[RawLine], tolerance_ms: int) -> list[RawLine]:
+    """Join transcript pieces into lines whose cuts the translation shares; give each its English.
+
+    ``source`` and ``english`` are the two tasks' segments of one window, in window time. A cut between
+    source pieces is kept when an English cut lies within ``tolerance_ms`` of it. Each English piece
+    goes to the line holding its midpoint; a line left without English joins the line before it.
+    """
+    if not source:
+        return []
+    english_cuts = [e.end for e in english[:-1]]
+    groups: list[list[RawLine]] = [[source[0]]]
+    for piece in source[1:]:
+        cut = groups[-1][-1].end
+        if any(abs(c - cut) <= tolerance_ms for c in english_cuts):
+            groups.append([piece])
+        else:
+            groups[-1].append(piece)
+    texts: list[list[str]] = [[] for _ in groups]
+    for e in english:
+        texts[_owner(groups, (e.start + e.end) // 2)].append(e.text)
+    lines: list[tuple[list[RawLine], list[str]]] = []
+    waiting: list[RawLine] = []  # leading groups with no English, joined to the first that has some
+    for group, text in zip(groups, texts, strict=True):
+        if text:
+            lines.append((waiting + group, text))
+            waiting = []
+        elif lines:
+            lines[-1][0].extend(group)
+        else:
+            waiting.extend(group)
+    if waiting:  # no English at all for this window: one line, flagged later as untranslated
+        lines.append((waiting, []))
+    return [_join(group, " ".join(text)) for group, text in lines]
+
+
+def _owner(groups: list[list[RawLine]], t: int) -> int:
+    """Index of the group whose span holds time t, else the nearest."""
+
+    def distance(i: int) -> int:
+        start, end = groups[i][0].start, groups[i][-1].end
+        return 0 if start <= t < end else min(abs(t - start), abs(t - end))
+
+    return min(range(len(groups)), key=distance)
+
+
+def _join(group: list[RawLine], translation: str) -> RawLine:
+    first = group[0]
+    return RawLine(
+        window=first.window,
+        start=first.start,
+        end=group[-1].end,
+        text=" ".join(p.text for p in group),
+        words=[w for p in group for w in p.words],
+        avg_logprob=first.avg_logprob,
+        no_speech_prob=first.no_speech_prob,
+        translation=translation,
+        tokens=[t for p in group for t in p.tokens],
+    )

@@ -1,0 +1,112 @@
+"""The hallucination guard and the doubtful-line flags.
+
+Whisper writes text where there is none: on silence, music and noise it produces the credits of the
+subtitle volunteers whose work it was trained on («Субтитры сделал DimaTorzok», «Продолжение следует...»,
+"Thanks for watching"). Such a line is dropped when the audio under it is not speech, and kept when it
+is (a soldier may really say «продолжение следует»). Everything else that looks unsure is kept but
+flagged, so a human looks at it: a flag never deletes a line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Lines Whisper is known to invent, normalised (lower case, letters and digits only, single spaces).
+# Sources: the Whisper and faster-whisper issue trackers and what we saw on our own silence/music tests.
+KNOWN_PHRASES = (
+    "субтитры сделал dimatorzok",
+    "субтитры создавал dimatorzok",
+    "субтитры делал dimatorzok",
+    "редактор субтитров а синецкая корректор а егорова",
+    "редактор субтитров а синецкая",
+    "корректор а кулакова",
+    "продолжение следует",
+    "спасибо за просмотр",
+    "спасибо за внимание",
+    "подписывайтесь на канал",
+    "ставьте лайки и подписывайтесь на канал",
+    "до новых встреч",
+    "субтитры подогнал",
+    "дякую за перегляд",
+    "субтитри зроблені",
+    "thanks for watching",
+    "thank you for watching",
+    "please subscribe",
+    "subtitles by the amara org community",
+    "music",
+    "музыка",
+)
+
+# Below these the line is flagged for review; the values follow Whisper's own fallback thresholds.
+LOW_LOGPROB = -1.0
+HIGH_NO_SPEECH = 0.6
+HIGH_COMPRESSION = 2.4
+LOW_WORD_PROBABILITY = 0.15
+LOW_SPEECH_RATIO = 0.35
+SPEECH_FOR_KNOWN_PHRASE = 0.6  # a known phrase survives only over audio this speech-like
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+@dataclass(frozen=True)
+class LineEvidence:
+    """What the guard looks at for one line."""
+
+    text: str
+    translation: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float
+    min_word_probability: float
+    speech_ratio: float  # mean VAD speech probability under the line
+    translated: bool  # whether a translation was asked for
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower().replace("ё", "е")
+    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+def is_known_phrase(text: str) -> bool:
+    norm = normalise(text)
+    return bool(norm) and any(
+        norm == p or norm.startswith(p + " ") or norm.endswith(" " + p) for p in KNOWN_PHRASES
+    )
+
+
+def is_hallucination(e: LineEvidence) -> bool:
+    """True when the line should be dropped: invented text over audio that is not speech."""
+    if not normalise(e.text):
+        return True
+    if is_known_phrase(e.text):
+        return e.speech_ratio < SPEECH_FOR_KNOWN_PHRASE or e.no_speech_prob > HIGH_NO_SPEECH
+    # Whisper's own rule for "no speech here", made stricter by requiring the VAD to agree
+    return (
+        e.no_speech_prob > HIGH_NO_SPEECH
+        and e.avg_logprob < LOW_LOGPROB
+        and e.speech_ratio < LOW_SPEECH_RATIO
+    )
+
+
+def flags_for(e: LineEvidence) -> tuple[str, ...]:
+    """Reasons a human should check this line; empty when nothing looks wrong."""
+    flags = []
+    if e.avg_logprob < LOW_LOGPROB:
+        flags.append("low-confidence")
+    if e.no_speech_prob > HIGH_NO_SPEECH:
+        flags.append("maybe-no-speech")
+    if e.compression_ratio > HIGH_COMPRESSION:
+        flags.append("repetitive")
+    if e.min_word_probability < LOW_WORD_PROBABILITY:
+        flags.append("unsure-word")
+    if e.speech_ratio < LOW_SPEECH_RATIO:
+        flags.append("little-speech")
+    if is_known_phrase(e.text):
+        flags.append("known-hallucination-phrase")
+    if e.translated:
+        if not e.translation.strip():
+            flags.append("no-translation")
+        elif CYRILLIC.search(e.translation):
+            flags.append("untranslated-text")
+    return tuple(flags)

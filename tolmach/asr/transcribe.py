@@ -1,0 +1,174 @@
+"""The transcribe stage: 16 kHz samples in, guarded and flagged Segments (with English) out.
+
+Runs the VAD once, packs speech into windows, decodes them in batches, maps every time back to the
+clip's own timeline and applies the hallucination guard. Knows nothing of files or formats.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from tolmach.asr import guard
+from tolmach.asr.decoder import DecodeSettings, RawLine, WindowDecoder, load_whisper
+from tolmach.asr.windows import (
+    SAMPLE_RATE,
+    Region,
+    pack_windows,
+    speech_probabilities,
+    speech_ratio,
+    speech_regions,
+)
+from tolmach.options import Options
+from tolmach.records import ModelInfo, Segment, Word
+
+LOW_LANGUAGE_PROBABILITY = 0.5
+
+Progress = Callable[[int], None]  # called with the ms of audio processed so far
+
+
+@dataclass(frozen=True)
+class AsrResult:
+    language: str
+    language_probability: float
+    language_forced: bool
+    segments: tuple[Segment, ...]
+    speech_ms: int  # how much audio the VAD kept
+    warnings: tuple[str, ...] = ()
+    timings: tuple[tuple[str, float], ...] = ()
+    device: str = "cpu"
+
+
+def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
+    """'auto' picks CUDA when CTranslate2 sees a GPU; the compute type follows the device."""
+    import ctranslate2
+
+    if device == "auto":
+        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    if compute_type == "auto":
+        compute_type = "float16" if device == "cuda" else "int8"
+    return device, compute_type
+
+
+def decoder_for(model: ModelInfo, options: Options) -> WindowDecoder:
+    device, compute_type = resolve_device(options.device, options.compute_type)
+    threads = options.threads or (os.cpu_count() or 1)
+    return WindowDecoder(load_whisper(model.path, device, compute_type, threads))
+
+
+def transcribe(
+    samples: np.ndarray,
+    decoder: WindowDecoder,
+    options: Options,
+    progress: Progress | None = None,
+) -> AsrResult:
+    total_ms = len(samples) * 1000 // SAMPLE_RATE
+    clock = _Clock()
+    probs = speech_probabilities(samples)
+    regions = speech_regions(probs, total_ms) if options.vad else [Region(0, total_ms)]
+    windows = pack_windows([r for r in regions if r.end > r.start])
+    clock.lap("vad")
+    warnings: list[str] = []
+    if not windows:
+        return AsrResult(
+            options.lang or "", 0.0, options.lang is not None, (), 0, ("no speech found",), clock.laps
+        )
+
+    language, probability = options.lang or "", 1.0
+    if options.lang is None:
+        language, probability = decoder.detect_language(samples, windows)
+        clock.lap("language")
+        if probability < LOW_LANGUAGE_PROBABILITY:
+            warnings.append(
+                f"language detected as '{language}' with low probability {probability:.2f}; "
+                "pass --lang if that is wrong"
+            )
+    settings = DecodeSettings(
+        language=language,
+        beam_size=options.beam_size,
+        no_repeat_ngram_size=options.no_repeat_ngram_size,
+        translate=options.translate,
+    )
+    lines: list[RawLine] = []
+    for i in range(0, len(windows), options.batch_size):
+        batch = windows[i : i + options.batch_size]
+        lines.extend(decoder.decode(samples, batch, settings))
+        if progress is not None:
+            progress(batch[-1].regions[-1].end)
+    clock.lap("decode")
+    segments = _to_segments(lines, probs, options.translate)
+    dropped = len(lines) - len(segments)
+    if dropped:
+        warnings.append(f"dropped {dropped} line(s) that looked invented over non-speech audio")
+    speech_ms = sum(r.end - r.start for r in regions)
+    return AsrResult(
+        language, probability, options.lang is not None, segments, speech_ms, tuple(warnings), clock.laps
+    )
+
+
+def _to_segments(lines: list[RawLine], probs: np.ndarray, translated: bool) -> tuple[Segment, ...]:
+    from faster_whisper.transcribe import get_compression_ratio
+
+    segments: list[Segment] = []
+    last_end = 0
+    for line in lines:
+        window = line.window
+        words = tuple(
+            Word(window.to_original(w.start), window.to_original(w.end, is_end=True), w.text, w.probability)
+            for w in line.words
+        )
+        start = words[0].start if words else window.to_original(line.start)
+        end = words[-1].end if words else window.to_original(line.end, is_end=True)
+        start = max(start, last_end)
+        end = max(end, start + 1)
+        evidence = guard.LineEvidence(
+            text=line.text,
+            translation=line.translation,
+            avg_logprob=line.avg_logprob,
+            no_speech_prob=line.no_speech_prob,
+            compression_ratio=get_compression_ratio(line.text),
+            min_word_probability=min((w.probability for w in words), default=1.0),
+            speech_ratio=speech_ratio(probs, start, end),
+            translated=translated,
+        )
+        if guard.is_hallucination(evidence):
+            continue
+        flags = guard.flags_for(evidence)
+        segments.append(
+            Segment(
+                id=len(segments) + 1,
+                start=start,
+                end=end,
+                text=line.text,
+                translation=line.translation,
+                words=words,
+                avg_logprob=round(evidence.avg_logprob, 4),
+                no_speech_prob=round(evidence.no_speech_prob, 4),
+                compression_ratio=round(evidence.compression_ratio, 4),
+                min_word_probability=round(evidence.min_word_probability, 4),
+                speech_ratio=round(evidence.speech_ratio, 4),
+                doubtful=bool(flags),
+                flags=flags,
+            )
+        )
+        last_end = end
+    return tuple(segments)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self._t = time.perf_counter()
+        self._laps: list[tuple[str, float]] = []
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self._laps.append((name, round(now - self._t, 3)))
+        self._t = now
+
+    @property
+    def laps(self) -> tuple[tuple[str, float], ...]:
+        return tuple(self._laps)

@@ -245,7 +245,8 @@ def reconcile(source: list[RawLine], english: list[RawLine], tolerance_ms: int) 
     """
     if not source:
         return []
-    english_cuts = [e.end for e in english[:-1]]
+    # the translation cuts where one of its segments ends or the next begins (they may leave a gap)
+    english_cuts = [e.end for e in english[:-1]] + [e.start for e in english[1:]]
     groups: list[list[RawLine]] = [[source[0]]]
     for piece in source[1:]:
         cut = groups[-1][-1].end

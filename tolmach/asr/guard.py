@@ -14,27 +14,31 @@ import unicodedata
 from dataclasses import dataclass
 
 # Lines Whisper is known to invent, normalised (lower case, letters and digits only, single spaces).
-# Sources: the Whisper and faster-whisper issue trackers and what we saw on our own silence/music tests.
-KNOWN_PHRASES = (
-    "субтитры сделал dimatorzok",
-    "субтитры создавал dimatorzok",
-    "субтитры делал dimatorzok",
-    "редактор субтитров а синецкая корректор а егорова",
-    "редактор субтитров а синецкая",
-    "корректор а кулакова",
+# Sources: the Whisper and faster-whisper issue trackers, and our own silence and music tests.
+# Credit lines start the same way and end in any name: they match as prefixes.
+CREDIT_PREFIXES = (
+    "субтитры сделал",
+    "субтитры создавал",
+    "субтитры делал",
+    "субтитры подогнал",
+    "редактор субтитров",
+    "корректор а",
+    "субтитри зроблені",
+    "субтитри створені",
+    "subtitles by",
+)
+# Sign-offs match only as the whole line: a soldier may well say «продолжение следует» mid-sentence.
+SIGN_OFFS = (
     "продолжение следует",
     "спасибо за просмотр",
     "спасибо за внимание",
     "подписывайтесь на канал",
     "ставьте лайки и подписывайтесь на канал",
     "до новых встреч",
-    "субтитры подогнал",
     "дякую за перегляд",
-    "субтитри зроблені",
     "thanks for watching",
     "thank you for watching",
     "please subscribe",
-    "subtitles by the amara org community",
     "music",
     "музыка",
 )
@@ -70,9 +74,7 @@ def normalise(text: str) -> str:
 
 def is_known_phrase(text: str) -> bool:
     norm = normalise(text)
-    return bool(norm) and any(
-        norm == p or norm.startswith(p + " ") or norm.endswith(" " + p) for p in KNOWN_PHRASES
-    )
+    return norm in SIGN_OFFS or any(norm == p or norm.startswith(p + " ") for p in CREDIT_PREFIXES)
 
 
 def is_hallucination(e: LineEvidence) -> bool:

@@ -1,0 +1,52 @@
+# Two commands set everything up on a fresh Debian machine and are safe to run again:
+#   make demo   installs what is missing and translates the shipped sample clip
+#   make test   installs the test needs too and runs the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+EXTRAS ?= test,bench,lint,pull
+comma := ,
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)-$(subst $(comma),_,$(EXTRAS))
+DEMO_OUT ?= out/demo
+
+.PHONY: demo test lint bench system install clean
+
+system:  ## Debian packages: ffmpeg, and venv support when the system Python lacks it
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
+		echo "installing ffmpeg with apt-get"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
+	@[ -x $(PY) ] || $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
+		echo "installing python3-venv with apt-get"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: system $(STAMP)
+
+demo: install  ## translate the shipped Russian sample clip
+	$(VENV)/bin/tolmach translate tests/data/sample-ru.mp4 -o $(DEMO_OUT) --lang ru --formats srt,vtt,ass,json,txt
+	@echo; echo "== $(DEMO_OUT)/sample-ru.en.srt (first cues) =="; head -n 16 $(DEMO_OUT)/sample-ru.en.srt
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check tolmach tests bench
+	$(VENV)/bin/ruff format --check tolmach tests bench
+	$(VENV)/bin/mypy
+
+bench: install
+	$(PY) bench/speed.py
+	$(PY) bench/quality.py
+	$(PY) bench/subtitles.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,39 @@
+"""Shared fixtures. Tests run on real things: ffmpeg, the shipped Whisper model, the sample clip."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+SAMPLE = DATA / "sample-ru.mp4"
+
+# The suite never reads the user's config or model cache: one fresh cache for the whole session, in
+# which the shipped model is assembled once (about a second).
+_SESSION_HOME = tempfile.mkdtemp(prefix="tolmach-tests-")
+os.environ["TOLMACH_CACHE"] = os.path.join(_SESSION_HOME, "cache")
+os.environ["TOLMACH_CONFIG"] = os.path.join(_SESSION_HOME, "no-config.toml")
+for _name in list(os.environ):
+    if _name.startswith("TOLMACH_") and _name not in ("TOLMACH_CACHE", "TOLMACH_CONFIG"):
+        del os.environ[_name]
+
+
+@pytest.fixture(scope="session")
+def sample() -> Path:
+    assert SAMPLE.is_file(), "tests/data/sample-ru.mp4 is part of the repository"
+    return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def sample_reference() -> str:
+    return (DATA / "sample-ru.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def sample_audio(sample: Path) -> object:
+    from tolmach.media import decode_audio
+
+    return decode_audio(sample)

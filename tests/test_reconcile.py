@@ -5,7 +5,7 @@ from __future__ import annotations
 from tolmach.asr.decoder import RawLine, reconcile
 from tolmach.asr.windows import Region, Window
 
-WINDOW = Window(0, (Region(0, 30_000),))
+WINDOW = Window((Region(0, 30_000),))
 
 
 def line(start: int, end: int, text: str) -> RawLine:

@@ -30,7 +30,12 @@ def test_precedence_default_config_env_override(tmp_path: Path, monkeypatch: pyt
     config.write_text('model = "small"\nbeam_size = 3\nformats = ["srt", "json"]\n', encoding="utf-8")
     monkeypatch.setenv("TOLMACH_CONFIG", str(config))
     options = load_options({"beam_size": None}, environ={"TOLMACH_BEAM_SIZE": "2", "TOLMACH_VAD": "off"})
-    assert (options.model, options.beam_size, options.formats, options.vad) == ("small", 2, ("srt", "json"), False)
+    assert (options.model, options.beam_size, options.formats, options.vad) == (
+        "small",
+        2,
+        ("srt", "json"),
+        False,
+    )
     assert load_options({"beam_size": 1}, environ={"TOLMACH_BEAM_SIZE": "2"}).beam_size == 1
     assert load_options(environ={}).lang is None
 

@@ -70,7 +70,7 @@ def test_pack_windows_cuts_one_long_region_when_vad_is_off() -> None:
 
 
 def test_window_time_maps_back_across_removed_silence() -> None:
-    window = Window(0, (Region(1000, 4000), Region(10_000, 12_000)))
+    window = Window((Region(1000, 4000), Region(10_000, 12_000)))
     assert window.to_original(0) == 1000
     assert window.to_original(2500) == 3500
     assert window.to_original(3000) == 10_000  # a start on the seam belongs to the later region
@@ -81,7 +81,7 @@ def test_window_time_maps_back_across_removed_silence() -> None:
 
 def test_window_audio_is_the_regions_glued() -> None:
     samples = np.arange(16_000 * 5, dtype=np.float32)
-    window = Window(0, (Region(0, 1000), Region(3000, 3500)))
+    window = Window((Region(0, 1000), Region(3000, 3500)))
     audio = window.audio(samples)
     assert len(audio) == 16_000 + 8000
     assert audio[16_000] == samples[48_000]
@@ -100,3 +100,10 @@ def test_silero_finds_no_speech_in_silence_and_some_in_real_speech(sample_audio:
     regions = speech_regions(probs, len(sample_audio) // 16)
     assert len(regions) >= 2
     assert sum(r.end - r.start for r in regions) > 0.6 * len(sample_audio) / 16
+
+
+def test_after_keeps_the_rest_of_a_window_in_original_time() -> None:
+    window = Window((Region(1000, 4000), Region(10_000, 12_000)))
+    assert window.after(2000) == Window((Region(3000, 4000), Region(10_000, 12_000)))
+    assert window.after(3500) == Window((Region(10_500, 12_000),))
+    assert window.after(0) == window

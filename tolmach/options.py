@@ -24,10 +24,12 @@ def _help(text: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Options:
     lang: str | None = field(
-        default=None, metadata=_help("language spoken in the clip (ISO code, e.g. ru, uk); detected when unset")
+        default=None,
+        metadata=_help("language spoken in the clip (ISO code, e.g. ru, uk); detected when unset"),
     )
     model: str = field(
-        default="base", metadata=_help("speech model: 'base' (shipped), a pulled name, or a CTranslate2 folder")
+        default="base",
+        metadata=_help("speech model: 'base' (shipped), a pulled name, or a CTranslate2 folder"),
     )
     formats: tuple[str, ...] = field(
         default=DEFAULT_FORMATS, metadata=_help("outputs to write: any of srt, vtt, ass, json, txt")
@@ -35,13 +37,15 @@ class Options:
     translate: bool = field(default=True, metadata=_help("add the English translation line by line"))
     beam_size: int = field(default=5, metadata=_help("beam width for decoding; 1 is greedy and faster"))
     no_repeat_ngram_size: int = field(
-        default=3, metadata=_help("forbid repeating any n-gram of this size (stops repetition loops); 0 is off")
+        default=5,
+        metadata=_help("forbid repeating any n-gram of this size (stops repetition loops); 0 is off"),
     )
     vad: bool = field(default=True, metadata=_help("skip non-speech with the Silero VAD before decoding"))
     batch_size: int = field(default=4, metadata=_help("30-second windows decoded together"))
     device: str = field(default="auto", metadata=_help("cpu, cuda or auto"))
     compute_type: str = field(
-        default="auto", metadata=_help("CTranslate2 compute type: auto (int8 on CPU, float16 on GPU), int8, float16, ...")
+        default="auto",
+        metadata=_help("CTranslate2 compute type: auto (int8 on CPU, float16 on GPU), int8, float16, ..."),
     )
     threads: int = field(default=0, metadata=_help("CPU threads for the model; 0 uses all cores"))
     reading_speed: str = field(
@@ -67,7 +71,8 @@ class Options:
         unknown = [f for f in self.formats if f not in ALL_FORMATS]
         if unknown or not self.formats:
             raise OptionsError(
-                f"unknown output format '{','.join(unknown) or '(none)'}'", f"choose from {','.join(ALL_FORMATS)}"
+                f"unknown output format '{','.join(unknown) or '(none)'}'",
+                f"choose from {','.join(ALL_FORMATS)}",
             )
         if self.reading_speed not in READING_SPEEDS:
             raise OptionsError(f"unknown reading speed '{self.reading_speed}'", "use normal or slow")

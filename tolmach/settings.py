@@ -103,7 +103,9 @@ def read_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     return {s.name: parse_value(s, environ[s.env], s.env) for s in SETTINGS if s.env in environ}
 
 
-def load_options(overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> Options:
+def load_options(
+    overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Options:
     """Options from defaults < config file < environment < ``overrides`` (None means 'not given')."""
     values: dict[str, Any] = {}
     values.update(read_config())

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FRAMES_PER_SECOND = 50  # encoder output frames per second of audio
+TIMESTAMP_MS = 20  # one Whisper timestamp token step
+MIN_TAIL_MS = 300  # a shorter rest of a window after Whisper stopped is not decoded again
 PREPEND_PUNCTUATION = "\"'“¿([{-«"
 APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、»"
 
@@ -47,7 +49,7 @@ class DecodeSettings:
 
     language: str
     beam_size: int = 5
-    no_repeat_ngram_size: int = 3
+    no_repeat_ngram_size: int = 5
     translate: bool = True
     cut_tolerance_ms: int = 1500  # how far apart the transcript's and translation's cuts may be
 
@@ -91,20 +93,27 @@ class WindowDecoder:
 
     def detect_language(self, samples: np.ndarray, windows: Sequence[Window]) -> tuple[str, float]:
         """Most likely language over the first (up to three) windows, with its mean probability."""
-        features = self._features(samples, windows[:3])
-        encoded = self.model.model.encode(features, to_cpu=True)
+        first = windows[:3]
+        encoded = self.model.model.encode(self._features(samples, first), to_cpu=True)
         totals: dict[str, float] = {}
         for ranking in self.model.model.detect_language(encoded):
             for token, prob in ranking:
-                code = token[2:-2]
-                totals[code] = totals.get(code, 0.0) + prob / len(features)
+                code = token[2:-2]  # "<|ru|>"
+                totals[code] = totals.get(code, 0.0) + prob / len(first)
         code, prob = max(totals.items(), key=lambda kv: kv[1])
         return code, prob
 
     def decode(
         self, samples: np.ndarray, windows: Sequence[Window], settings: DecodeSettings
-    ) -> list[RawLine]:
-        """Transcribe (and translate) a batch of windows; return their lines in time order."""
+    ) -> tuple[list[RawLine], list[Window]]:
+        """Transcribe (and translate) a batch of windows.
+
+        Returns the lines, and the *tails* still to decode: Whisper, trained on a stream cut into 30 s
+        pieces, often stops at ``<|t|><|t|>`` when it thinks the last sentence runs past the window,
+        leaving the rest for the next window. faster-whisper's sequential loop seeks to ``t`` and goes
+        on; our windows are decoded side by side, so the rest comes back as a tail to decode with the
+        next batch.
+        """
         from ctranslate2 import StorageView
 
         tokenizer = self._tokenizer(settings.language)
@@ -130,13 +139,23 @@ class WindowDecoder:
         per_window = [self._split(tokenizer, w, r) for w, r in zip(windows, results, strict=False)]
         self._add_words(tokenizer, encoded, windows, per_window)
         lines: list[RawLine] = []
-        for i, pieces in enumerate(per_window):
+        tails: list[Window] = []
+        for i, (window, pieces) in enumerate(zip(windows, per_window, strict=True)):
             if translating:
-                english = self._split(tokenizer, windows[i], results[len(windows) + i])
-                lines.extend(reconcile(pieces, english, settings.cut_tolerance_ms))
+                english = self._split(tokenizer, window, results[len(windows) + i])
+                window_lines = reconcile(pieces, english, settings.cut_tolerance_ms)
             else:
-                lines.extend(_join([p], p.text if settings.translate else "") for p in pieces)
-        return lines
+                window_lines = [_join([p], p.text if settings.translate else "") for p in pieces]
+            cut = unfinished_at(results[i].sequences_ids[0], tokenizer.timestamp_begin)
+            if cut is not None and window.duration - cut >= MIN_TAIL_MS:
+                # Decode the last line again together with the rest, so the sentence Whisper left
+                # open is decoded whole, in both tasks, once. A window holding a single line keeps
+                # it and sends only the rest (or the tail would be the whole window again).
+                if len(window_lines) > 1:
+                    cut = window_lines.pop().start
+                tails.append(window.after(cut))
+            lines.extend(window_lines)
+        return lines, tails
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -157,30 +176,21 @@ class WindowDecoder:
 
     def _split(self, tokenizer: Tokenizer, window: Window, result: Any) -> list[RawLine]:
         tokens = result.sequences_ids[0]
-        duration_s = window.duration / 1000
-        pieces, _, _ = self.model._split_segments_by_timestamps(
-            tokenizer=tokenizer,
-            tokens=tokens,
-            time_offset=0.0,
-            segment_size=int(np.ceil(duration_s) * self.model.frames_per_second),
-            segment_duration=duration_s,
-            seek=0,
-        )
         avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)  # length_penalty is 1
         lines = []
-        for piece in pieces:
-            text = tokenizer.decode(piece["tokens"]).strip()
+        for start, end, text_tokens in split_by_timestamps(tokens, tokenizer.timestamp_begin, tokenizer.eot):
+            text = tokenizer.decode(text_tokens).strip()
             if text:
-                start = int(round(piece["start"] * 1000))
+                start = min(start, window.duration - 1)
                 lines.append(
                     RawLine(
                         window=window,
                         start=start,
-                        end=max(start + 1, min(int(round(piece["end"] * 1000)), window.duration)),
+                        end=max(start + 1, min(end if end is not None else window.duration, window.duration)),
                         text=text,
                         avg_logprob=avg_logprob,
                         no_speech_prob=result.no_speech_prob,
-                        tokens=piece["tokens"],
+                        tokens=text_tokens,
                     )
                 )
         return lines
@@ -193,7 +203,7 @@ class WindowDecoder:
         per_window: list[list[RawLine]],
     ) -> None:
         """Word timings by cross-attention alignment (faster-whisper's DTW), one call for the batch."""
-        segments = [
+        segments: list[list[dict[str, Any]]] = [
             [
                 {"tokens": line.tokens, "start": line.start / 1000, "end": line.end / 1000, "seek": 0}
                 for line in lines
@@ -216,8 +226,8 @@ class WindowDecoder:
                 duration = line.window.duration
                 line.words = [
                     RawWord(
-                        min(int(round(w["start"] * 1000)), duration),
-                        min(int(round(w["end"] * 1000)), duration),
+                        min(round(w["start"] * 1000), duration),
+                        min(round(w["end"] * 1000), duration),
                         w["word"],
                         float(w["probability"]),
                     )
@@ -234,6 +244,39 @@ def _suppressed(tokenizer: Tokenizer) -> list[int]:
     from faster_whisper.transcribe import get_suppressed_tokens
 
     return list(get_suppressed_tokens(tokenizer, [-1]) or ())
+
+
+def unfinished_at(tokens: Sequence[int], timestamp_begin: int) -> int | None:
+    """Window time (ms) where Whisper opened a segment and stopped (``... <|t|><|t|>``), else None."""
+    if len(tokens) >= 2 and tokens[-1] >= timestamp_begin and tokens[-2] >= timestamp_begin:
+        cut = (tokens[-1] - timestamp_begin) * TIMESTAMP_MS
+        return cut if cut > 0 else None  # at 0 nothing was decoded: decoding it again would loop
+    return None
+
+
+def split_by_timestamps(
+    tokens: Sequence[int], timestamp_begin: int, eot: int
+) -> list[tuple[int, int | None, list[int]]]:
+    """Cut ``<|t0|> text <|t1|><|t1|> text <|t2|> ...`` into (start ms, end ms, text tokens).
+
+    Unlike faster-whisper's splitter, which drops an unfinished last piece because its sequential
+    decoder will see that audio again in the next window, a trailing piece without a closing timestamp
+    is kept here (end None: the end of the window). Our windows do not overlap, so nothing else would.
+    """
+    pieces: list[tuple[int, int | None, list[int]]] = []
+    start, text = 0, list[int]()
+    for token in tokens:
+        if token >= timestamp_begin:
+            time = (token - timestamp_begin) * TIMESTAMP_MS
+            if text:
+                pieces.append((start, time, text))
+                text = []
+            start = time
+        elif token < eot:
+            text.append(token)
+    if text:
+        pieces.append((start, None, text))
+    return pieces
 
 
 def reconcile(source: list[RawLine], english: list[RawLine], tolerance_ms: int) -> list[RawLine]:

@@ -94,12 +94,18 @@ def transcribe(
         translate=options.translate,
     )
     lines: list[RawLine] = []
-    for i in range(0, len(windows), options.batch_size):
-        batch = windows[i : i + options.batch_size]
-        lines.extend(decoder.decode(samples, batch, settings))
+    pending, done_ms = list(windows), 0
+    while pending:
+        batch, pending = pending[: options.batch_size], pending[options.batch_size :]
+        decoded, tails = decoder.decode(samples, batch, settings)
+        lines.extend(decoded)
+        # tails (see WindowDecoder.decode) are packed together and go first in the next batch
+        pending = pack_windows([r for tail in tails for r in tail.regions]) + pending
+        done_ms = max(done_ms, *(w.regions[-1].end for w in batch))
         if progress is not None:
-            progress(batch[-1].regions[-1].end)
+            progress(done_ms)
     clock.lap("decode")
+    lines.sort(key=lambda line: line.window.to_original(line.start))
     segments = _to_segments(lines, probs, options.translate)
     dropped = len(lines) - len(segments)
     if dropped:

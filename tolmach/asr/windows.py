@@ -30,7 +30,6 @@ class Region:
 class Window:
     """Up to 30 s of speech cut from one or more regions and glued together."""
 
-    index: int
     regions: tuple[Region, ...]
 
     @property
@@ -52,6 +51,16 @@ class Window:
         i = min(max(i, 1), len(self.regions))
         region = self.regions[i - 1]
         return min(region.start + t - offsets[i - 1], region.end)
+
+    def after(self, t: int) -> Window:
+        """The part of this window from window time ``t`` on, as a window of its own."""
+        offsets = self._offsets()
+        kept = [
+            Region(max(r.start, r.start + t - offsets[i]), r.end)
+            for i, r in enumerate(self.regions)
+            if offsets[i + 1] > t
+        ]
+        return Window(tuple(kept))
 
     def _offsets(self) -> list[int]:
         offsets = [0]
@@ -153,11 +162,11 @@ def pack_windows(regions: list[Region], window_ms: int = WINDOW_MS) -> list[Wind
         for piece in pieces:
             used = sum(r.end - r.start for r in current)
             if current and used + piece.end - piece.start > window_ms:
-                windows.append(Window(len(windows), tuple(current)))
+                windows.append(Window(tuple(current)))
                 current = []
             current.append(piece)
     if current:
-        windows.append(Window(len(windows), tuple(current)))
+        windows.append(Window(tuple(current)))
     return windows
 
 

@@ -1,0 +1,243 @@
+"""The command-line front end: parse, call the library, turn errors into one line and an exit code.
+
+Nothing here knows how transcription works. Batch commands report "skipped X: reason" and go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from tolmach import __version__
+from tolmach.errors import TolmachError
+from tolmach.options import Options
+from tolmach.pipeline import ClipResult, translate_to_files
+from tolmach.settings import load_options
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="tolmach: foreign-language video to verifiable English, offline.",
+    rich_markup_mode="rich",
+)
+models_app = typer.Typer(no_args_is_help=True, help="Speech models: list, verify, locate, pull.")
+app.add_typer(models_app, name="models")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(error: TolmachError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {error.one_line()}", highlight=False, soft_wrap=True)
+    return typer.Exit(error.exit_code)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
+    if version:
+        out.print(f"tolmach {__version__}")
+        raise typer.Exit()
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  tolmach translate clip.mp4\n\n"
+        "  tolmach translate a.mp4 b.mov -o out/ --lang uk --formats srt,vtt,ass,json"
+    )
+)
+def translate(
+    inputs: Annotated[list[Path], typer.Argument(help="Video or audio files.", show_default=False)],
+    output_dir: Annotated[
+        Path | None,
+        typer.Option("--output-dir", "-o", help="Folder for the outputs (default: beside each clip)."),
+    ] = None,
+    lang: Annotated[str | None, typer.Option(help="Spoken language, e.g. ru, uk (default: detect).")] = None,
+    model: Annotated[str | None, typer.Option(help="base, a pulled model, or a CTranslate2 folder.")] = None,
+    formats: Annotated[str | None, typer.Option(help="Comma list of srt, vtt, ass, json, txt.")] = None,
+    no_translate: Annotated[bool, typer.Option("--no-translate", help="Transcript only.")] = False,
+    beam_size: Annotated[int | None, typer.Option(help="Beam width (1 = greedy, faster).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="30 s windows decoded together.")] = None,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda or auto.")] = None,
+    compute_type: Annotated[str | None, typer.Option(help="int8, float16, ... (default: auto).")] = None,
+    threads: Annotated[int | None, typer.Option(help="CPU threads (0 = all cores).")] = None,
+    reading_speed: Annotated[str | None, typer.Option(help="normal (20 cps) or slow (17 cps).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Transcribe and translate clips; write subtitles, JSON and a text transcript for each."""
+    overrides: dict[str, Any] = dict(
+        lang=lang,
+        model=model,
+        formats=formats,
+        beam_size=beam_size,
+        batch_size=batch_size,
+        device=device,
+        compute_type=compute_type,
+        threads=threads,
+        reading_speed=reading_speed,
+        translate=False if no_translate else None,
+    )
+    try:
+        options = load_options(_parsed(overrides))
+    except TolmachError as e:
+        raise fail(e) from None
+    results: list[ClipResult] = []
+    failed: list[TolmachError] = []
+    for source in inputs:
+        try:
+            results.append(_translate_one(source, options, output_dir, quiet))
+        except TolmachError as e:
+            failed.append(e)
+            err.print(f"[yellow]skipped[/] {source}: {e.one_line()}", highlight=False, soft_wrap=True)
+    if results and not quiet:
+        out.print(_summary(results))
+    if failed:
+        raise typer.Exit(failed[0].exit_code)
+
+
+def _parsed(overrides: dict[str, Any]) -> dict[str, Any]:
+    from tolmach.settings import BY_NAME, parse_value
+
+    return {
+        k: parse_value(BY_NAME[k], v, f"--{k.replace('_', '-')}")
+        for k, v in overrides.items()
+        if v is not None
+    }
+
+
+def _translate_one(source: Path, options: Options, output_dir: Path | None, quiet: bool) -> ClipResult:
+    if quiet:
+        return translate_to_files(source, options, output_dir)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[audio]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(source.name, total=None, audio="")
+
+        def started(duration_ms: int) -> None:
+            bar.update(task, total=max(duration_ms, 1), audio=f"0:00 / {_clock(duration_ms)}")
+
+        def progress(done_ms: int) -> None:
+            total = bar.tasks[0].total or done_ms
+            bar.update(task, completed=done_ms, audio=f"{_clock(done_ms)} / {_clock(int(total))}")
+
+        return translate_to_files(source, options, output_dir, progress=progress, started=started)
+
+
+def _summary(results: list[ClipResult]) -> Table:
+    table = Table(title="tolmach translate", title_justify="left")
+    for name in ("clip", "language", "duration", "lines", "doubtful", "time", "files"):
+        table.add_column(name, overflow="fold")
+    for r in results:
+        t = r.transcript
+        language = t.language if t.language_forced else f"{t.language} ({t.language_probability:.0%})"
+        files = "\n".join(str(p) for p in r.files)
+        table.add_row(
+            Path(t.media.path).name,
+            language or "-",
+            _clock(t.media.duration_ms),
+            str(len(t.segments)),
+            str(t.doubtful_count),
+            f"{t.timings.get('total', 0) + t.timings.get('write', 0):.1f} s",
+            files,
+        )
+        for warning in t.warnings:
+            err.print(f"[yellow]warning[/] {Path(t.media.path).name}: {warning}", highlight=False)
+    return table
+
+
+def _clock(ms: int) -> str:
+    seconds = ms // 1000
+    return (
+        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        if seconds >= 3600
+        else (f"{seconds // 60}:{seconds % 60:02d}")
+    )
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Models installed or installable, where they are, and their sha256."""
+    from tolmach.asr.models import list_models
+
+    table = Table()
+    for name in ("name", "installed", "source", "size", "sha256", "path"):
+        table.add_column(name, overflow="fold")
+    try:
+        for m in list_models():
+            size = f"{m.size / 1e6:.0f} MB" if m.size else "-"
+            table.add_row(
+                m.name, "yes" if m.installed else "no", m.source, size, m.sha256 or "-", str(m.path)
+            )
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(table)
+
+
+@models_app.command("verify", epilog="Example:\n\n  tolmach models verify base")
+def models_verify(name: Annotated[str, typer.Argument(help="Model name or folder.")] = "base") -> None:
+    """Re-hash a model's weights and compare them with the pinned sha256."""
+    from tolmach.asr.models import verify_model
+
+    try:
+        status = verify_model(name)
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(f"{status.name}: ok, sha256 {status.sha256} ({status.path})", highlight=False)
+
+
+@models_app.command("path", epilog="Example:\n\n  tolmach models path base")
+def models_path(name: Annotated[str, typer.Argument(help="Model name or folder.")] = "base") -> None:
+    """Print the folder of a model (assembling the shipped one first if needed)."""
+    from tolmach.asr.models import resolve_model
+
+    try:
+        out.print(resolve_model(name).path, highlight=False, soft_wrap=True)
+    except TolmachError as e:
+        raise fail(e) from None
+
+
+@models_app.command("pull", epilog="Example:\n\n  tolmach models pull small")
+def models_pull(
+    name: Annotated[str, typer.Argument(help="tiny, base, small, medium, large-v3, ...")],
+) -> None:
+    """Download a model from the model hub. Only this command ever downloads anything."""
+    from tolmach.asr.models import pull_model
+
+    try:
+        status = pull_model(name)
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(f"{status.name}: installed at {status.path}, sha256 {status.sha256}", highlight=False)
+
+
+@app.command(epilog="Example:\n\n  tolmach languages")
+def languages() -> None:
+    """The language codes --lang accepts."""
+    from tolmach.asr.languages import LANGUAGES
+
+    for code, name in sorted(LANGUAGES.items()):
+        out.print(f"{code}\t{name}", highlight=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except TolmachError as e:  # errors raised outside a command's own handling
+        err.print(f"error: {e.one_line()}", highlight=False)
+        sys.exit(e.exit_code)

@@ -1,0 +1,81 @@
+"""What every output format shares: the base class, the labels, and where a label goes in a track.
+
+A format turns a transcript and its cues into text. It never touches the disk: writing files (atomically)
+is the caller's job, so every format is tested on strings alone.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from tolmach.records import Cue, Transcript
+from tolmach.subtitles.cues import CuePair, CueRules
+
+LABEL_TRANSLATION = "Machine translation — not reviewed"
+"""Shown with every English track until a human has reviewed every line."""
+LABEL_TRANSCRIPT = "Machine transcript — not reviewed"
+"""Shown with every original-language track: it is what Whisper heard, not a checked transcript."""
+
+LABEL_MAX_MS = 4000  # a label shown before the speech stays at most this long
+LABEL_SEGMENT_ID = 0  # the segment_id of a label event: it comes from no segment
+
+
+class OutputFormat:
+    """Base class of an output format: ``render`` returns {file suffix: file content}.
+
+    The suffix is appended to the output stem after a dot: ``{"ru.srt": ...}`` becomes
+    ``clip.ru.srt``. To add a format:
+
+    1. Write a subclass in a new module of ``tolmach/subtitles/formats/``, with a ``name`` and a
+       ``render(transcript, cues)`` classmethod that returns strings (no I/O). Carry the labels
+       (:data:`LABEL_TRANSCRIPT`, :data:`LABEL_TRANSLATION`) in whatever way the format allows.
+    2. Add it to ``FORMATS`` in ``tolmach/subtitles/formats/__init__.py`` (and to
+       ``tolmach.options.ALL_FORMATS`` so that the CLI accepts it).
+    3. Describe the file in ``docs/FORMATS.md``; ``tests/test_formats.py`` fails for a registered
+       format that the document does not mention.
+    """
+
+    name: ClassVar[str] = ""
+
+    @classmethod
+    def render(cls, transcript: Transcript, cues: CuePair) -> dict[str, str]:
+        raise NotImplementedError
+
+
+def rules_for(transcript: Transcript) -> CueRules:
+    """The rules the transcript's options ask for (reading speed, frame rate)."""
+    return CueRules.from_options(transcript.options)
+
+
+def tracks(transcript: Transcript, cues: CuePair) -> list[tuple[str, str, tuple[Cue, ...]]]:
+    """(language code, label, cues) of each track worth writing, original first.
+
+    The English track is left out when it has no text (translation turned off), and when the original
+    is English itself (the two would share a file name and say the same thing).
+    """
+    original, english = cues
+    result = [(transcript.language, LABEL_TRANSCRIPT, original)]
+    if transcript.language != "en" and any(c.lines for c in english):
+        result.append(("en", LABEL_TRANSLATION, english))
+    return result
+
+
+def labelled(cues: tuple[Cue, ...], label: str, rules: CueRules) -> list[Cue]:
+    """A track's visible events with its label, for formats that have no comments (SRT) or whose
+    comments players never show (WebVTT's NOTE).
+
+    The label is an event of its own before the speech when there is room for it under the rules
+    (the reading speed and the minimum duration, plus the gap); it then stays until the speech starts,
+    at most :data:`LABEL_MAX_MS`. When the speech starts too early, the label becomes the top line of
+    the first event instead: the one place where a track may show three lines, because an unlabelled
+    machine translation is worse than a crowded first subtitle. Events with no text are dropped.
+    """
+    shown = [c for c in cues if c.lines]
+    needed = rules.needed_ms(len(label))
+    room = shown[0].start - rules.min_gap_ms if shown else needed
+    if room >= needed:
+        end = min(room, max(LABEL_MAX_MS, needed))
+        return [Cue(0, end, (label,), LABEL_SEGMENT_ID), *shown]
+    first = shown[0]
+    merged = Cue(first.start, first.end, (label, *first.lines), first.segment_id, first.speaker)
+    return [merged, *shown[1:]]

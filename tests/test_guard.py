@@ -89,3 +89,19 @@ def test_each_doubt_has_its_flag() -> None:
     )
     assert flags_for(replace(GOOD, translation=" ")) == ("no-translation",)
     assert flags_for(replace(GOOD, translation="", translated=False)) == ()
+
+
+@pytest.mark.parametrize(
+    "text", ["ДИНАМИЧНАЯ МУЗЫКА", "[музыка]", "(аплодисменты)", "♪ ♪", "ТЕЛЕФОННЫЙ ЗВОНОК."]
+)
+def test_sound_captions_count_as_known_phrases(text: str) -> None:
+    assert is_known_phrase(text)
+
+
+def test_shouted_speech_in_capitals_is_not_a_caption_when_long() -> None:
+    assert not is_known_phrase("МЫ НЕ ОТСТУПИМ ОТСЮДА НИ НА ШАГ, РЕБЯТА")
+
+
+def test_line_over_near_silence_that_whisper_doubts_is_dropped() -> None:
+    assert is_hallucination(replace(GOOD, speech_ratio=0.05, no_speech_prob=0.65, avg_logprob=-0.9))
+    assert not is_hallucination(replace(GOOD, speech_ratio=0.05, no_speech_prob=0.3, avg_logprob=-0.9))

@@ -11,6 +11,7 @@ from tolmach.asr.windows import (
     speech_probabilities,
     speech_ratio,
     speech_regions,
+    take_window,
 )
 
 FRAME_MS = 32  # one VAD probability per 512 samples at 16 kHz
@@ -107,3 +108,18 @@ def test_after_keeps_the_rest_of_a_window_in_original_time() -> None:
     assert window.after(2000) == Window((Region(3000, 4000), Region(10_000, 12_000)))
     assert window.after(3500) == Window((Region(10_500, 12_000),))
     assert window.after(0) == window
+
+
+def test_a_span_maps_inside_the_region_holding_its_middle() -> None:
+    window = Window((Region(1000, 4000), Region(10_000, 12_000)))
+    assert window.span_to_original(2500, 3020) == (3500, 4000)  # strays 20 ms past the seam: clamped
+    assert window.span_to_original(2980, 3600) == (10_000, 10_600)  # starts 20 ms early: clamped
+    assert window.span_to_original(100, 900) == (1100, 1900)
+
+
+def test_take_window_removes_what_it_packs() -> None:
+    regions = [Region(0, 12_000), Region(20_000, 32_000), Region(40_000, 50_000)]
+    first = take_window(regions)
+    assert first == Window((Region(0, 12_000), Region(20_000, 32_000)))
+    assert regions == [Region(40_000, 50_000)]
+    assert take_window(regions) == Window((Region(40_000, 50_000),)) and regions == []

@@ -27,7 +27,11 @@ app = typer.Typer(
     help="tolmach: foreign-language video to verifiable English, offline.",
     rich_markup_mode="rich",
 )
-models_app = typer.Typer(no_args_is_help=True, help="Speech models: list, verify, locate, pull.")
+models_app = typer.Typer(
+    no_args_is_help=True,
+    help="Speech models: list, verify, locate, pull.",
+    epilog="Examples:\n\n  tolmach models list\n\n  tolmach models verify base",
+)
 app.add_typer(models_app, name="models")
 
 out = Console()
@@ -39,15 +43,21 @@ def fail(error: TolmachError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
-@app.callback()
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"tolmach {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(epilog="Example:\n\n  tolmach translate clip.mp4")
 def _main(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_print_version, help="Print the version and exit."),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
 ) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
-    if version:
-        out.print(f"tolmach {__version__}")
-        raise typer.Exit()
 
 
 @app.command(
@@ -146,6 +156,8 @@ def _summary(results: list[ClipResult]) -> Table:
     for r in results:
         t = r.transcript
         language = t.language if t.language_forced else f"{t.language} ({t.language_probability:.0%})"
+        if not t.segments and not t.language_forced:
+            language = "none (no speech)"
         files = "\n".join(str(p) for p in r.files)
         table.add_row(
             Path(t.media.path).name,
@@ -170,7 +182,7 @@ def _clock(ms: int) -> str:
     )
 
 
-@models_app.command("list")
+@models_app.command("list", epilog="Example:\n\n  tolmach models list")
 def models_list() -> None:
     """Models installed or installable, where they are, and their sha256."""
     from tolmach.asr.models import list_models
@@ -198,7 +210,10 @@ def models_verify(name: Annotated[str, typer.Argument(help="Model name or folder
         status = verify_model(name)
     except TolmachError as e:
         raise fail(e) from None
-    out.print(f"{status.name}: ok, sha256 {status.sha256} ({status.path})", highlight=False)
+    checked = "ok" if status.ok else "nothing to compare with"
+    out.print(
+        f"{status.name}: {checked}, sha256 {status.sha256} ({status.path})", highlight=False, soft_wrap=True
+    )
 
 
 @models_app.command("path", epilog="Example:\n\n  tolmach models path base")
@@ -223,7 +238,9 @@ def models_pull(
         status = pull_model(name)
     except TolmachError as e:
         raise fail(e) from None
-    out.print(f"{status.name}: installed at {status.path}, sha256 {status.sha256}", highlight=False)
+    out.print(
+        f"{status.name}: installed at {status.path}, sha256 {status.sha256}", highlight=False, soft_wrap=True
+    )
 
 
 @app.command(epilog="Example:\n\n  tolmach languages")
@@ -232,7 +249,7 @@ def languages() -> None:
     from tolmach.asr.languages import LANGUAGES
 
     for code, name in sorted(LANGUAGES.items()):
-        out.print(f"{code}\t{name}", highlight=False)
+        typer.echo(f"{code}\t{name}")
 
 
 def main() -> None:

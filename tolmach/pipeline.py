@@ -7,7 +7,6 @@ all of them are complete are they renamed into place, so a failure leaves no par
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -17,8 +16,7 @@ from pathlib import Path
 from tolmach import __version__
 from tolmach.asr.models import resolve_model
 from tolmach.asr.transcribe import Progress, decoder_for, transcribe
-from tolmach.media import check_writable_dir, ingest
-from tolmach.media.files import atomic_path
+from tolmach.media import atomic_write_texts, check_writable_dir, ingest
 from tolmach.options import Options
 from tolmach.records import Transcript
 from tolmach.subtitles import CueRules, build_cues, render
@@ -85,11 +83,7 @@ def write_outputs(
     target = check_writable_dir(folder)
     stem = stem or Path(transcript.media.path).stem
     files = output_paths(transcript, options, target, stem)
-    # every file goes to a temp name first; the renames happen only once all are written
-    with contextlib.ExitStack() as stack:
-        temps = [stack.enter_context(atomic_path(path)) for path in files]
-        for temp, text in zip(temps, files.values(), strict=True):
-            temp.write_text(text, encoding="utf-8")
+    atomic_write_texts(files)
     return tuple(files)
 
 

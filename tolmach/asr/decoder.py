@@ -105,14 +105,14 @@ class WindowDecoder:
 
     def decode(
         self, samples: np.ndarray, windows: Sequence[Window], settings: DecodeSettings
-    ) -> tuple[list[RawLine], list[Window]]:
+    ) -> tuple[list[RawLine], list[Window | None]]:
         """Transcribe (and translate) a batch of windows.
 
-        Returns the lines, and the *tails* still to decode: Whisper, trained on a stream cut into 30 s
-        pieces, often stops at ``<|t|><|t|>`` when it thinks the last sentence runs past the window,
-        leaving the rest for the next window. faster-whisper's sequential loop seeks to ``t`` and goes
-        on; our windows are decoded side by side, so the rest comes back as a tail to decode with the
-        next batch.
+        Returns the lines, and for each window its *tail* still to decode, or None: Whisper, trained on
+        a stream cut into 30 s pieces, often stops at ``<|t|><|t|>`` when it thinks the last sentence
+        runs past the window, leaving the rest to the next window. The caller puts the tail in front
+        of the next window of the same stretch of audio, as faster-whisper's sequential loop does
+        when it seeks to ``t``.
         """
         from ctranslate2 import StorageView
 
@@ -139,22 +139,28 @@ class WindowDecoder:
         per_window = [self._split(tokenizer, w, r) for w, r in zip(windows, results, strict=False)]
         self._add_words(tokenizer, encoded, windows, per_window)
         lines: list[RawLine] = []
-        tails: list[Window] = []
+        tails: list[Window | None] = []
         for i, (window, pieces) in enumerate(zip(windows, per_window, strict=True)):
+            english: list[RawLine] = []
+            english_cut = None
             if translating:
-                english = self._split(tokenizer, window, results[len(windows) + i])
-                window_lines = reconcile(pieces, english, settings.cut_tolerance_ms)
+                english_result = results[len(windows) + i]
+                english = self._split(tokenizer, window, english_result)
+                english_cut = unfinished_at(english_result.sequences_ids[0], tokenizer.timestamp_begin)
+            source_cut = unfinished_at(results[i].sequences_ids[0], tokenizer.timestamp_begin)
+            tail_start = _tail_start(
+                window, pieces, english if translating else None, source_cut, english_cut
+            )
+            tail = None
+            if tail_start is not None:
+                tail = window.after(tail_start)
+                pieces = [p for p in pieces if p.start < tail_start]
+                english = [e for e in english if (e.start + e.end) // 2 < tail_start]
+            if translating:
+                lines.extend(reconcile(pieces, english, settings.cut_tolerance_ms))
             else:
-                window_lines = [_join([p], p.text if settings.translate else "") for p in pieces]
-            cut = unfinished_at(results[i].sequences_ids[0], tokenizer.timestamp_begin)
-            if cut is not None and window.duration - cut >= MIN_TAIL_MS:
-                # Decode the last line again together with the rest, so the sentence Whisper left
-                # open is decoded whole, in both tasks, once. A window holding a single line keeps
-                # it and sends only the rest (or the tail would be the whole window again).
-                if len(window_lines) > 1:
-                    cut = window_lines.pop().start
-                tails.append(window.after(cut))
-            lines.extend(window_lines)
+                lines.extend(_join([p], p.text if settings.translate else "") for p in pieces)
+            tails.append(tail)
         return lines, tails
 
     # -- steps ---------------------------------------------------------------------------------
@@ -244,6 +250,41 @@ def _suppressed(tokenizer: Tokenizer) -> list[int]:
     from faster_whisper.transcribe import get_suppressed_tokens
 
     return list(get_suppressed_tokens(tokenizer, [-1]) or ())
+
+
+def _tail_start(
+    window: Window,
+    pieces: list[RawLine],
+    english: list[RawLine] | None,
+    source_cut: int | None,
+    english_cut: int | None,
+    tolerance_ms: int = 1500,
+) -> int | None:
+    """Where the part of the window to decode again begins, or None when both tasks finished.
+
+    The window is cut at the start of a transcript piece before either task's unfinished point,
+    preferring the last place where the translation cuts too (so no English sentence is torn in two
+    by the cut), else before the last finished piece, so that the sentence Whisper left open is
+    decoded whole, with what follows, in both tasks, once. When no piece is finished before the cut,
+    only the audio after the transcript's cut goes again (a tail equal to the whole window would
+    never end).
+    """
+    cuts = [c for c in (source_cut, english_cut) if c is not None and window.duration - c >= MIN_TAIL_MS]
+    if not cuts:
+        return None
+    limit = min(cuts) + TIMESTAMP_MS
+    starts = [p.start for p in pieces[1:] if p.start > 0 and p.start <= limit]
+    if english is not None:
+        english_cuts = [e.end for e in english] + [e.start for e in english]
+        agreed = [b for b in starts if any(abs(b - c) <= tolerance_ms for c in english_cuts)]
+        if agreed:
+            return agreed[-1]
+    finished = sum(1 for p in pieces if p.end <= limit)
+    if finished >= 2:
+        finished -= 1
+    if 0 < finished < len(pieces) and pieces[finished].start > 0:
+        return pieces[finished].start
+    return source_cut if source_cut in cuts else None
 
 
 def unfinished_at(tokens: Sequence[int], timestamp_begin: int) -> int | None:

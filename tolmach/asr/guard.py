@@ -49,6 +49,7 @@ HIGH_NO_SPEECH = 0.6
 HIGH_COMPRESSION = 2.4
 LOW_WORD_PROBABILITY = 0.15
 LOW_SPEECH_RATIO = 0.35
+NO_SPEECH_RATIO = 0.1  # below this the VAD is all but certain nothing was said
 SPEECH_FOR_KNOWN_PHRASE = 0.6  # a known phrase survives only over audio this speech-like
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
@@ -74,7 +75,23 @@ def normalise(text: str) -> str:
 
 def is_known_phrase(text: str) -> bool:
     norm = normalise(text)
-    return norm in SIGN_OFFS or any(norm == p or norm.startswith(p + " ") for p in CREDIT_PREFIXES)
+    return (
+        norm in SIGN_OFFS
+        or any(norm == p or norm.startswith(p + " ") for p in CREDIT_PREFIXES)
+        or is_sound_caption(text)
+    )
+
+
+def is_sound_caption(text: str) -> bool:
+    """A caption for a sound, as subtitlers write them: «ДИНАМИЧНАЯ МУЗЫКА», [music], (аплодисменты).
+
+    Whisper learned them from subtitles for the hard of hearing and writes them over any noise.
+    """
+    stripped = text.strip().strip(".!…")
+    if re.fullmatch(r"[\[(*♪].*[\])*♪]", stripped):
+        return True
+    letters = [c for c in stripped if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters) and len(stripped.split()) <= 4
 
 
 def is_hallucination(e: LineEvidence) -> bool:
@@ -83,6 +100,8 @@ def is_hallucination(e: LineEvidence) -> bool:
         return True
     if is_known_phrase(e.text):
         return e.speech_ratio < SPEECH_FOR_KNOWN_PHRASE or e.no_speech_prob > HIGH_NO_SPEECH
+    if e.speech_ratio < NO_SPEECH_RATIO and e.no_speech_prob > HIGH_NO_SPEECH:
+        return True  # the VAD hears nothing and Whisper itself doubts there was speech
     # Whisper's own rule for "no speech here", made stricter by requiring the VAD to agree
     return (
         e.no_speech_prob > HIGH_NO_SPEECH

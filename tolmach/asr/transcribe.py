@@ -18,15 +18,18 @@ from tolmach.asr.decoder import DecodeSettings, RawLine, WindowDecoder, load_whi
 from tolmach.asr.windows import (
     SAMPLE_RATE,
     Region,
+    Window,
     pack_windows,
     speech_probabilities,
     speech_ratio,
     speech_regions,
+    take_window,
 )
 from tolmach.options import Options
 from tolmach.records import ModelInfo, Segment, Word
 
 LOW_LANGUAGE_PROBABILITY = 0.5
+UNDETERMINED = "und"  # ISO 639-2 for "no language could be told": nothing was said
 
 Progress = Callable[[int], None]  # called with the ms of audio processed so far
 
@@ -75,7 +78,13 @@ def transcribe(
     warnings: list[str] = []
     if not windows:
         return AsrResult(
-            options.lang or "", 0.0, options.lang is not None, (), 0, ("no speech found",), clock.laps
+            options.lang or UNDETERMINED,
+            0.0,
+            options.lang is not None,
+            (),
+            0,
+            ("no speech found",),
+            clock.laps,
         )
 
     language, probability = options.lang or "", 1.0
@@ -94,13 +103,19 @@ def transcribe(
         translate=options.translate,
     )
     lines: list[RawLine] = []
-    pending, done_ms = list(windows), 0
-    while pending:
-        batch, pending = pending[: options.batch_size], pending[options.batch_size :]
+    # The speech is cut into as many stretches as windows are decoded together; each stretch is
+    # decoded in order, one window per batch, so that what Whisper leaves unfinished at the end of a
+    # window (its tail) is decoded again at the start of the next window of the same stretch.
+    stretches = [s for s in _stretches(windows, options.batch_size) if s]
+    done_ms = 0
+    while stretches:
+        batch = [take_window(stretch) for stretch in stretches]
         decoded, tails = decoder.decode(samples, batch, settings)
         lines.extend(decoded)
-        # tails (see WindowDecoder.decode) are packed together and go first in the next batch
-        pending = pack_windows([r for tail in tails for r in tail.regions]) + pending
+        for stretch, tail in zip(stretches, tails, strict=True):
+            if tail is not None:
+                stretch[:0] = tail.regions
+        stretches = [s for s in stretches if s]
         done_ms = max(done_ms, *(w.regions[-1].end for w in batch))
         if progress is not None:
             progress(done_ms)
@@ -116,6 +131,12 @@ def transcribe(
     )
 
 
+def _stretches(windows: list[Window], count: int) -> list[list[Region]]:
+    """Split the windows' regions into ``count`` consecutive stretches of about equal length."""
+    size = -(-len(windows) // count)
+    return [[r for w in windows[i : i + size] for r in w.regions] for i in range(0, len(windows), size)]
+
+
 def _to_segments(lines: list[RawLine], probs: np.ndarray, translated: bool) -> tuple[Segment, ...]:
     from faster_whisper.transcribe import get_compression_ratio
 
@@ -124,11 +145,11 @@ def _to_segments(lines: list[RawLine], probs: np.ndarray, translated: bool) -> t
     for line in lines:
         window = line.window
         words = tuple(
-            Word(window.to_original(w.start), window.to_original(w.end, is_end=True), w.text, w.probability)
-            for w in line.words
+            Word(*window.span_to_original(w.start, w.end), w.text, w.probability) for w in line.words
         )
-        start = words[0].start if words else window.to_original(line.start)
-        end = words[-1].end if words else window.to_original(line.end, is_end=True)
+        start, end = (
+            (words[0].start, words[-1].end) if words else window.span_to_original(line.start, line.end)
+        )
         start = max(start, last_end)
         end = max(end, start + 1)
         evidence = guard.LineEvidence(

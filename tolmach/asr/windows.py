@@ -52,6 +52,19 @@ class Window:
         region = self.regions[i - 1]
         return min(region.start + t - offsets[i - 1], region.end)
 
+    def span_to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span (a word) to the clip's timeline inside one region: the one holding its middle.
+
+        Word timings from the aligner can stray a few ms across a seam; mapping each end on its own
+        would then stretch the word over the silence that was removed there.
+        """
+        offsets = self._offsets()
+        i = min(max(bisect.bisect_right(offsets, (start + end) // 2), 1), len(self.regions)) - 1
+        region, offset = self.regions[i], offsets[i]
+        a = min(max(region.start + start - offset, region.start), region.end)
+        b = min(max(region.start + end - offset, a), region.end)
+        return a, b
+
     def after(self, t: int) -> Window:
         """The part of this window from window time ``t`` on, as a window of its own."""
         offsets = self._offsets()
@@ -67,6 +80,20 @@ class Window:
         for r in self.regions:
             offsets.append(offsets[-1] + r.end - r.start)
         return offsets
+
+
+def take_window(regions: list[Region], window_ms: int = WINDOW_MS) -> Window:
+    """Remove regions from the front of ``regions`` into one window of at most ``window_ms``.
+
+    Each region must itself fit a window (``pack_windows`` cuts longer ones).
+    """
+    taken: list[Region] = []
+    used = 0
+    while regions and (not taken or used + regions[0].end - regions[0].start <= window_ms):
+        region = regions.pop(0)
+        taken.append(region)
+        used += region.end - region.start
+    return Window(tuple(taken))
 
 
 def _sample(ms: int) -> int:

@@ -8,6 +8,7 @@ from tolmach.media.files import (
     atomic_path,
     atomic_write_bytes,
     atomic_write_text,
+    atomic_write_texts,
     check_writable_dir,
     sha256_file,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "atomic_write_texts",
     "check_writable_dir",
     "decode_audio",
     "ingest",

@@ -12,7 +12,7 @@ import errno
 import hashlib
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from tolmach.errors import OutputError
@@ -42,12 +42,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     OutputError naming ``path``.
     """
     target = Path(path)
-    tmp = target.with_name(f".{target.stem}.tmp-{secrets.token_hex(4)}{target.suffix}")
-    try:
-        # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask apply as open() does.
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-    except OSError as exc:
-        raise _output_error(target, exc) from exc
+    tmp = _new_temp(target)
     try:
         yield tmp
         _fsync(tmp)
@@ -59,6 +54,35 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             raise _output_error(target, exc) from exc
         raise
     _fsync_dir(target.parent)
+
+
+def atomic_write_texts(files: Mapping[Path, str], encoding: str = "utf-8") -> None:
+    """Write several files all or nothing.
+
+    Every file is written to its temp name and synced before the first rename, so a full disk or a
+    failed write leaves none of them; if a rename itself fails, the ones already renamed are removed.
+    """
+    written: list[tuple[Path, Path]] = []
+    renamed: list[Path] = []
+    target = next(iter(files), Path("."))
+    try:
+        for target, text in files.items():
+            tmp = _new_temp(target)
+            written.append((tmp, target))
+            tmp.write_bytes(text.encode(encoding))
+            _fsync(tmp)
+        for tmp, target in written:
+            os.replace(tmp, target)
+            renamed.append(target)
+    except BaseException as exc:
+        for leftover in [tmp for tmp, _ in written] + renamed:
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        if isinstance(exc, OSError):
+            raise _output_error(target, exc) from exc
+        raise
+    if written:
+        _fsync_dir(written[0][1].parent)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
@@ -103,6 +127,17 @@ def check_writable_dir(path: str | os.PathLike[str]) -> Path:
             raise OutputError(f"{shown}: the disk is full", HINT_FULL) from exc
         raise OutputError(f"{shown}: not writable ({_reason(exc)})", HINT_DENIED) from exc
     return folder
+
+
+def _new_temp(target: Path) -> Path:
+    """Create an empty temp file next to ``target``, keeping its extension (ffmpeg picks formats by it)."""
+    tmp = target.with_name(f".{target.stem}.tmp-{secrets.token_hex(4)}{target.suffix}")
+    try:
+        # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask apply as open() does.
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except OSError as exc:
+        raise _output_error(target, exc) from exc
+    return tmp
 
 
 def _output_error(target: Path, exc: OSError) -> OutputError:

@@ -6,7 +6,14 @@ from dataclasses import replace
 
 import pytest
 
-from tolmach.asr.guard import LineEvidence, flags_for, is_hallucination, is_known_phrase, normalise
+from tolmach.asr.guard import (
+    LineEvidence,
+    compression_ratio,
+    flags_for,
+    is_hallucination,
+    is_known_phrase,
+    normalise,
+)
 
 GOOD = LineEvidence(
     text="Мы стояли под Бахмутом три недели.",
@@ -105,3 +112,10 @@ def test_shouted_speech_in_capitals_is_not_a_caption_when_long() -> None:
 def test_line_over_near_silence_that_whisper_doubts_is_dropped() -> None:
     assert is_hallucination(replace(GOOD, speech_ratio=0.05, no_speech_prob=0.65, avg_logprob=-0.9))
     assert not is_hallucination(replace(GOOD, speech_ratio=0.05, no_speech_prob=0.3, avg_logprob=-0.9))
+
+
+def test_a_looping_translation_is_flagged() -> None:
+    loop = "his eyes are blue, his eyes are gray, " * 6
+    assert "repetitive-translation" in flags_for(replace(GOOD, translation=loop))
+    assert compression_ratio(loop) > 2.4 > compression_ratio(GOOD.translation)
+    assert compression_ratio("") == 0.0

@@ -1,8 +1,8 @@
 """tolmach: foreign-language video to verifiable English, offline.
 
-    >>> import tolmach
-    >>> transcript = tolmach.translate_clip("clip.mp4", tolmach.Options(lang="ru"))  # doctest: +SKIP
-    >>> tolmach.write_outputs(transcript, tolmach.Options(), "out/")  # doctest: +SKIP
+>>> import tolmach
+>>> transcript = tolmach.translate_clip("clip.mp4", tolmach.Options(lang="ru"))  # doctest: +SKIP
+>>> tolmach.write_outputs(transcript, tolmach.Options(), "out/")  # doctest: +SKIP
 """
 
 __version__ = "0.1.0"

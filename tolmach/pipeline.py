@@ -49,6 +49,12 @@ def translate_clip(
     model = resolve_model(options.model)
     ingest_s = time.perf_counter() - clock
     decoder = decoder_for(model, options)
+    if progress is not None:  # the decoded length can differ from the container's by a frame or two
+        report, end = progress, media.duration_ms or len(samples) // 16
+
+        def progress(ms: int) -> None:
+            report(min(ms, end))
+
     result = transcribe(samples, decoder, options, progress)
     timings = {"ingest": round(ingest_s, 3), **dict(result.timings)}
     timings["total"] = round(time.perf_counter() - clock, 3)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tolmach.asr.guard import compression_ratio
 from tolmach.asr.windows import Window
 
 if TYPE_CHECKING:
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 
 FRAMES_PER_SECOND = 50  # encoder output frames per second of audio
 TIMESTAMP_MS = 20  # one Whisper timestamp token step
+LOOP_COMPRESSION = 2.4  # gzip ratio above which Whisper's output is a repetition loop
+FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8)
+FALLBACK_SEED = 20_240_224
 MIN_TAIL_MS = 300  # a shorter rest of a window after Whisper stopped is not decoded again
 PREPEND_PUNCTUATION = "\"'“¿([{-«"
 APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、»"
@@ -126,16 +130,8 @@ class WindowDecoder:
             prompts += [[tokenizer.sot, tokenizer.language, tokenizer.translate]] * len(windows)
             array = np.asarray(encoded)
             features = StorageView.from_array(np.ascontiguousarray(np.concatenate([array, array])))
-        results = self.model.model.generate(
-            features,
-            prompts,
-            beam_size=settings.beam_size,
-            no_repeat_ngram_size=settings.no_repeat_ngram_size,
-            suppress_tokens=_suppressed(tokenizer),
-            max_initial_timestamp_index=FRAMES_PER_SECOND,  # first timestamp within 1 s
-            return_scores=True,
-            return_no_speech_prob=True,
-        )
+        results = self._generate(features, prompts, tokenizer, settings, beam_size=settings.beam_size)
+        self._retry_loops(features, prompts, results, tokenizer, settings)
         per_window = [self._split(tokenizer, w, r) for w, r in zip(windows, results, strict=False)]
         self._add_words(tokenizer, encoded, windows, per_window)
         lines: list[RawLine] = []
@@ -164,6 +160,63 @@ class WindowDecoder:
         return lines, tails
 
     # -- steps ---------------------------------------------------------------------------------
+
+    def _generate(
+        self,
+        features: ctranslate2.StorageView,
+        prompts: list[list[int]],
+        tokenizer: Tokenizer,
+        settings: DecodeSettings,
+        **sampling: Any,
+    ) -> list[Any]:
+        return list(
+            self.model.model.generate(
+                features,
+                prompts,
+                no_repeat_ngram_size=settings.no_repeat_ngram_size,
+                suppress_tokens=_suppressed(tokenizer),
+                max_initial_timestamp_index=FRAMES_PER_SECOND,  # first timestamp within 1 s
+                return_scores=True,
+                return_no_speech_prob=True,
+                **sampling,
+            )
+        )
+
+    def _retry_loops(
+        self,
+        features: ctranslate2.StorageView,
+        prompts: list[list[int]],
+        results: list[Any],
+        tokenizer: Tokenizer,
+        settings: DecodeSettings,
+    ) -> None:
+        """Decode again, sampling at rising temperatures, any output caught in a repetition loop.
+
+        Whisper's own fallback, kept for the rare loop that no_repeat_ngram_size lets through ("his
+        eyes are blue, his eyes are gray, his eyes are ..."); the seed is fixed so runs repeat.
+        """
+        import ctranslate2
+
+        ratio = [_compression(tokenizer, r) for r in results]
+        looping = [i for i, r in enumerate(ratio) if r > LOOP_COMPRESSION]
+        array = np.asarray(features) if looping else None
+        for temperature in FALLBACK_TEMPERATURES:
+            if not looping or array is None:
+                return
+            ctranslate2.set_random_seed(FALLBACK_SEED)
+            again = self._generate(
+                ctranslate2.StorageView.from_array(np.ascontiguousarray(array[looping])),
+                [prompts[i] for i in looping],
+                tokenizer,
+                settings,
+                beam_size=1,
+                sampling_topk=0,
+                sampling_temperature=temperature,
+            )
+            for i, result in zip(looping, again, strict=True):
+                if _compression(tokenizer, result) < ratio[i]:
+                    results[i], ratio[i] = result, _compression(tokenizer, result)
+            looping = [i for i in looping if ratio[i] > LOOP_COMPRESSION]
 
     def _tokenizer(self, language: str) -> Tokenizer:
         from faster_whisper.tokenizer import Tokenizer
@@ -250,6 +303,10 @@ def _suppressed(tokenizer: Tokenizer) -> list[int]:
     from faster_whisper.transcribe import get_suppressed_tokens
 
     return list(get_suppressed_tokens(tokenizer, [-1]) or ())
+
+
+def _compression(tokenizer: Tokenizer, result: Any) -> float:
+    return compression_ratio(tokenizer.decode([t for t in result.sequences_ids[0] if t < tokenizer.eot]))
 
 
 def _tail_start(

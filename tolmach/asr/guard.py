@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 
 # Lines Whisper is known to invent, normalised (lower case, letters and digits only, single spaces).
@@ -66,6 +67,12 @@ class LineEvidence:
     min_word_probability: float
     speech_ratio: float  # mean VAD speech probability under the line
     translated: bool  # whether a translation was asked for
+
+
+def compression_ratio(text: str) -> float:
+    """Whisper's repetition measure: how well the UTF-8 text gzips (a loop compresses well)."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
 def normalise(text: str) -> str:
@@ -130,4 +137,6 @@ def flags_for(e: LineEvidence) -> tuple[str, ...]:
             flags.append("no-translation")
         elif CYRILLIC.search(e.translation):
             flags.append("untranslated-text")
+        if compression_ratio(e.translation) > HIGH_COMPRESSION:
+            flags.append("repetitive-translation")
     return tuple(flags)

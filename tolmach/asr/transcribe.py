@@ -107,6 +107,7 @@ def transcribe(
     # decoded in order, one window per batch, so that what Whisper leaves unfinished at the end of a
     # window (its tail) is decoded again at the start of the next window of the same stretch.
     stretches = [s for s in _stretches(windows, options.batch_size) if s]
+    speech_total = sum(w.duration for w in windows)
     done_ms = 0
     while stretches:
         batch = [take_window(stretch) for stretch in stretches]
@@ -116,9 +117,13 @@ def transcribe(
             if tail is not None:
                 stretch[:0] = tail.regions
         stretches = [s for s in stretches if s]
-        done_ms = max(done_ms, *(w.regions[-1].end for w in batch))
-        if progress is not None:
-            progress(done_ms)
+        # stretches advance side by side: progress is the share of speech left behind, on the clip's scale
+        left = sum(r.end - r.start for stretch in stretches for r in stretch)
+        advanced = total_ms * (speech_total - left) // speech_total
+        if advanced > done_ms:
+            done_ms = advanced
+            if progress is not None:
+                progress(done_ms)
     clock.lap("decode")
     lines.sort(key=lambda line: line.window.to_original(line.start))
     segments = _to_segments(lines, probs, options.translate)
@@ -138,8 +143,6 @@ def _stretches(windows: list[Window], count: int) -> list[list[Region]]:
 
 
 def _to_segments(lines: list[RawLine], probs: np.ndarray, translated: bool) -> tuple[Segment, ...]:
-    from faster_whisper.transcribe import get_compression_ratio
-
     segments: list[Segment] = []
     last_end = 0
     for line in lines:
@@ -157,7 +160,7 @@ def _to_segments(lines: list[RawLine], probs: np.ndarray, translated: bool) -> t
             translation=line.translation,
             avg_logprob=line.avg_logprob,
             no_speech_prob=line.no_speech_prob,
-            compression_ratio=get_compression_ratio(line.text),
+            compression_ratio=guard.compression_ratio(line.text),
             min_word_probability=min((w.probability for w in words), default=1.0),
             speech_ratio=speech_ratio(probs, start, end),
             translated=translated,

@@ -301,7 +301,14 @@ class _Splitter:
         if j == m:
             return n
         offsets = self._english_offsets
-        target = self._original_offsets[j] * offsets[n] / self._original_offsets[m]
+        # Halfway between the share of the original's characters and the share of the time before
+        # boundary j: characters keep the English near what was said, time keeps each English part
+        # readable in the time its event has (the English has no timings of its own).
+        first = self.tokens[0].start
+        total = max((self.limit if self.limit is not None else self.tokens[-1].end) - first, 1)
+        share = self._original_offsets[j] / self._original_offsets[m]
+        share = (share + min((self.tokens[j].start - first) / total, 1.0)) / 2
+        target = share * offsets[n]
 
         def score(b: int) -> tuple[float, int]:
             brk = SNAP_EDGE if b in (0, n) else break_penalty(self.english[b - 1], self.english[b])

@@ -112,6 +112,12 @@ def translate(
             err.print(f"[yellow]skipped[/] {source}: {e.one_line()}", highlight=False, soft_wrap=True)
     if results and not quiet:
         out.print(_summary(results))
+        for r in results:
+            out.print(
+                f"wrote {len(r.files)} files for {r.transcript.media.path}:", highlight=False, soft_wrap=True
+            )
+            for path in r.files:
+                out.print(f"  {path}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(failed[0].exit_code)
 
@@ -151,14 +157,13 @@ def _translate_one(source: Path, options: Options, output_dir: Path | None, quie
 
 def _summary(results: list[ClipResult]) -> Table:
     table = Table(title="tolmach translate", title_justify="left")
-    for name in ("clip", "language", "duration", "lines", "doubtful", "time", "files"):
+    for name in ("clip", "language", "duration", "lines", "doubtful", "time"):
         table.add_column(name, overflow="fold")
     for r in results:
         t = r.transcript
         language = t.language if t.language_forced else f"{t.language} ({t.language_probability:.0%})"
         if not t.segments and not t.language_forced:
             language = "none (no speech)"
-        files = "\n".join(str(p) for p in r.files)
         table.add_row(
             Path(t.media.path).name,
             language or "-",
@@ -166,7 +171,6 @@ def _summary(results: list[ClipResult]) -> Table:
             str(len(t.segments)),
             str(t.doubtful_count),
             f"{t.timings.get('total', 0) + t.timings.get('write', 0):.1f} s",
-            files,
         )
         for warning in t.warnings:
             err.print(f"[yellow]warning[/] {Path(t.media.path).name}: {warning}", highlight=False)

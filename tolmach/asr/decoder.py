@@ -8,19 +8,20 @@ What this adds to faster-whisper, and why it is not just ``WhisperModel.transcri
   the transcript with timestamps, and the English translation with timestamps.
 * The two segmentations are then reconciled: a cut between two lines is kept only where both the
   transcript and the translation cut (within ``cut_tolerance_ms``). So every line has exactly one
-  English line covering the same speech, and nothing can shift from one line to the next; where the
-  two disagree the line is simply longer. (Translating each line from a masked encoder output was
-  tried: exact, but short fragments translated alone turned into stock hallucinations.)
+  English line, from the same speech, and every English piece belongs to exactly one line; where
+  the two disagree the line is simply longer. The translation's timestamps are coarse, so at a cut a
+  few English words can sit in the neighbouring line. (Translating each line from a masked encoder
+  output was tried: exact, but short fragments translated alone turned into stock hallucinations.)
+* What Whisper leaves unfinished at the end of a window is handed back as a tail (see ``decode``).
 
 Pieces of faster-whisper used as they are (pinned version, see pyproject): the model loader, feature
-extractor, tokenizer, timestamp splitting and word alignment. Never call ffmpeg here; audio arrives as
-16 kHz float32 samples.
+extractor, tokenizer and word alignment. Never call ffmpeg here; audio arrives as 16 kHz float32
+samples.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
     import ctranslate2
     from faster_whisper import WhisperModel
     from faster_whisper.tokenizer import Tokenizer
-
-log = logging.getLogger(__name__)
 
 FRAMES_PER_SECOND = 50  # encoder output frames per second of audio
 TIMESTAMP_MS = 20  # one Whisper timestamp token step
@@ -144,8 +143,13 @@ class WindowDecoder:
                 english = self._split(tokenizer, window, english_result)
                 english_cut = unfinished_at(english_result.sequences_ids[0], tokenizer.timestamp_begin)
             source_cut = unfinished_at(results[i].sequences_ids[0], tokenizer.timestamp_begin)
-            tail_start = _tail_start(
-                window, pieces, english if translating else None, source_cut, english_cut
+            tail_start = tail_start(
+                window,
+                pieces,
+                english if translating else None,
+                source_cut,
+                english_cut,
+                settings.cut_tolerance_ms,
             )
             tail = None
             if tail_start is not None:
@@ -309,13 +313,13 @@ def _compression(tokenizer: Tokenizer, result: Any) -> float:
     return compression_ratio(tokenizer.decode([t for t in result.sequences_ids[0] if t < tokenizer.eot]))
 
 
-def _tail_start(
+def tail_start(
     window: Window,
     pieces: list[RawLine],
     english: list[RawLine] | None,
     source_cut: int | None,
     english_cut: int | None,
-    tolerance_ms: int = 1500,
+    tolerance_ms: int,
 ) -> int | None:
     """Where the part of the window to decode again begins, or None when both tasks finished.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tolmach.asr.decoder import RawLine, tail_start, split_by_timestamps, unfinished_at
+from tolmach.asr.decoder import RawLine, split_by_timestamps, tail_start, unfinished_at
 from tolmach.asr.windows import Region, Window
 
 TS = 50365  # the first timestamp token of the multilingual vocabulary: <|0.00|>

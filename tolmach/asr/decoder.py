@@ -143,7 +143,7 @@ class WindowDecoder:
                 english = self._split(tokenizer, window, english_result)
                 english_cut = unfinished_at(english_result.sequences_ids[0], tokenizer.timestamp_begin)
             source_cut = unfinished_at(results[i].sequences_ids[0], tokenizer.timestamp_begin)
-            tail_start = tail_start(
+            rest_from = tail_start(
                 window,
                 pieces,
                 english if translating else None,
@@ -152,10 +152,10 @@ class WindowDecoder:
                 settings.cut_tolerance_ms,
             )
             tail = None
-            if tail_start is not None:
-                tail = window.after(tail_start)
-                pieces = [p for p in pieces if p.start < tail_start]
-                english = [e for e in english if (e.start + e.end) // 2 < tail_start]
+            if rest_from is not None:
+                tail = window.after(rest_from)
+                pieces = [p for p in pieces if p.start < rest_from]
+                english = [e for e in english if (e.start + e.end) // 2 < rest_from]
             if translating:
                 lines.extend(reconcile(pieces, english, settings.cut_tolerance_ms))
             else:

@@ -13,8 +13,9 @@ the speech under it. How a segment is cut:
    penalty at that place, minus a bonus for a pause in the speech. The cheapest cut wins.
 2. The English line is cut at the same points, proportionally: an original boundary after x% of the
    original characters and y% of the segment's time maps to near (x+y)/2 % of the English
-   characters, snapped to an English word boundary, preferring punctuation. Because this mapping depends only on the original boundary, the
-   English cost is known inside the programme, so the number of events is chosen for *both*
+   characters, snapped to an English word boundary, preferring punctuation. Because this mapping
+   depends only on the original boundary, the English cost is known inside the programme, so the
+   number of events is chosen for *both*
    languages: a segment whose English is longer than two lines is split more finely even when the
    original would fit in one event. Only when no split makes the English fit (very long English for
    very few words) does an English event get a third line.

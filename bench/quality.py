@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import THREADS, clips, load, normalise_ru, timed, whisper_model
+from bench.common import THREADS, Clip, clips, load, normalise_ru, timed, whisper_model
 from tolmach.asr.decoder import WindowDecoder
 from tolmach.asr.transcribe import transcribe
 from tolmach.options import Options
@@ -30,46 +30,50 @@ def run(limit: int | None) -> None:
     decoder = WindowDecoder(model)
     options = Options(lang="ru", threads=THREADS)
 
-    refs, ours, raw = [], [], []
-    t_ours = t_raw = 0.0
     read = clips("ru-read", limit)
-    for clip in read:
-        audio = load(clip)
-        result, t = timed(transcribe, audio, decoder, options)
-        t_ours += t
-        (segments, _), t = timed(lambda a=audio: _raw(model, a, "transcribe"))
-        t_raw += t
-        refs.append(normalise_ru(clip.transcript))
-        ours.append(normalise_ru(" ".join(s.text for s in result.segments)))
-        raw.append(normalise_ru(segments))
+    ours, raw = _both(read, model, decoder, options, "transcribe")
+    refs = [normalise_ru(clip.transcript) for clip in read]
     print(f"ru-read: {len(read)} clips, Whisper base int8, beam 5, {THREADS} threads")
     print(f"{'':24}{'WER':>8}{'CER':>8}{'time s':>9}")
-    for name, hyp, t in (("raw faster-whisper", raw, t_raw), ("tolmach", ours, t_ours)):
+    for name, (texts, t) in (("raw faster-whisper", raw), ("tolmach", ours)):
+        hyp = [normalise_ru(text) for text in texts]
         print(f"{name:24}{jiwer.wer(refs, hyp):8.3f}{jiwer.cer(refs, hyp):8.3f}{t:9.1f}")
 
-    english_refs, ours_en, raw_en = [], [], []
-    t_ours = t_raw = 0.0
     phone = clips("ru-phone", limit)
-    for clip in phone:
-        audio = load(clip)
-        result, t = timed(transcribe, audio, decoder, options)
-        t_ours += t
-        (text, _), t = timed(lambda a=audio: _raw(model, a, "translate"))
-        t_raw += t
-        english_refs.append(clip.english)
-        ours_en.append(" ".join(s.translation for s in result.segments))
-        raw_en.append(text)
+    ours, raw = _both(phone, model, decoder, options, "translate")
+    english = [[clip.english for clip in phone]]
     print(f"\nru-phone: {len(phone)} clips, English against the reference prompts")
     print(f"{'':24}{'chrF':>8}{'BLEU':>8}{'time s':>9}  (transcript + translation for tolmach)")
-    for name, hyp, t in (("raw faster-whisper", raw_en, t_raw), ("tolmach", ours_en, t_ours)):
-        chrf = sacrebleu.corpus_chrf(hyp, [english_refs]).score
-        bleu = sacrebleu.corpus_bleu(hyp, [english_refs]).score
+    for name, (hyp, t) in (("raw faster-whisper", raw), ("tolmach", ours)):
+        chrf = sacrebleu.corpus_chrf(hyp, english).score
+        bleu = sacrebleu.corpus_bleu(hyp, english).score
         print(f"{name:24}{chrf:8.1f}{bleu:8.1f}{t:9.1f}")
 
 
-def _raw(model, audio, task: str):  # type: ignore[no-untyped-def]
-    segments, info = model.transcribe(audio, language="ru", task=task, beam_size=5)
-    return " ".join(s.text.strip() for s in segments), info
+def _both(found: list[Clip], model, decoder: WindowDecoder, options: Options, task: str):  # type: ignore[no-untyped-def]
+    """Each clip through tolmach (transcript + translation) and raw faster-whisper doing ``task``.
+
+    Returns (texts, total seconds) for each: tolmach's transcript for "transcribe", its English for
+    "translate".
+    """
+    ours: list[str] = []
+    raw: list[str] = []
+    t_ours = t_raw = 0.0
+    for clip in found:
+        audio = load(clip)
+        result, t = timed(transcribe, audio, decoder, options)
+        t_ours += t
+        text, t = timed(_raw, model, audio, task)
+        t_raw += t
+        pick = (lambda s: s.text) if task == "transcribe" else (lambda s: s.translation)
+        ours.append(" ".join(pick(s) for s in result.segments))
+        raw.append(text)
+    return (ours, t_ours), (raw, t_raw)
+
+
+def _raw(model, audio, task: str) -> str:  # type: ignore[no-untyped-def]
+    segments, _ = model.transcribe(audio, language="ru", task=task, beam_size=5)
+    return " ".join(s.text.strip() for s in segments)
 
 
 if __name__ == "__main__":

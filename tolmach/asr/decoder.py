@@ -278,7 +278,12 @@ class WindowDecoder:
             return
         from ctranslate2 import StorageView
 
-        subset = StorageView.from_array(np.ascontiguousarray(np.asarray(encoded)[keep]))
+        # the aligner wants one encoder output per window that has lines: copy only when some have none
+        subset = (
+            encoded
+            if len(keep) == len(windows)
+            else StorageView.from_array(np.ascontiguousarray(np.asarray(encoded)[keep]))
+        )
         wanted = [segments[i] for i in keep]
         sizes = [int(np.ceil(windows[i].duration / 1000) * self.model.frames_per_second) for i in keep]
         self.model.add_word_timestamps(

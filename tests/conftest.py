@@ -16,8 +16,10 @@ SAMPLE = DATA / "sample-ru.mp4"
 _SESSION_HOME = tempfile.mkdtemp(prefix="tolmach-tests-")
 os.environ["TOLMACH_CACHE"] = os.path.join(_SESSION_HOME, "cache")
 os.environ["TOLMACH_CONFIG"] = os.path.join(_SESSION_HOME, "no-config.toml")
+# never the user's archive; module-scoped fixtures (set up before the per-test home) use this one
+os.environ["TOLMACH_HOME"] = os.path.join(_SESSION_HOME, "home")
 for _name in list(os.environ):
-    if _name.startswith("TOLMACH_") and _name not in ("TOLMACH_CACHE", "TOLMACH_CONFIG"):
+    if _name.startswith("TOLMACH_") and _name not in ("TOLMACH_CACHE", "TOLMACH_CONFIG", "TOLMACH_HOME"):
         del os.environ[_name]
 
 
@@ -37,3 +39,11 @@ def sample_audio(sample: Path) -> object:
     from tolmach.media import decode_audio
 
     return decode_audio(sample)
+
+
+@pytest.fixture(autouse=True)
+def archive_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets an empty archive of its own (subprocesses inherit it through the environment)."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("TOLMACH_HOME", str(home))
+    return home

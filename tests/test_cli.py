@@ -160,8 +160,9 @@ def test_default_run_summary_reports_language_duration_lines_doubtful_time_files
     stdout = default_run.stdout
     for column in ("language", "duration", "lines", "doubtful", "time"):
         assert column in stdout
-    _, language, duration, count, doubtful, taken = summary_row(stdout, "clip.mp4")
+    _, short_id, language, duration, count, doubtful, taken = summary_row(stdout, "clip.mp4")
     segments = default_run.data["segments"]
+    assert short_id == default_run.data["media"]["sha256"][:12]  # the clip's archive ID
     assert re.fullmatch(r"ru \(\d+%\)", language)
     assert duration == "0:32"
     assert count == str(len(segments))
@@ -216,7 +217,7 @@ def test_output_folder_formats_lang_and_model_are_honoured(options_run: tuple[Ru
     assert set(os.listdir(run.folder)) == wanted  # created, no txt, no temp files
     assert run.data["options"]["formats"] == ["srt", "vtt", "ass", "json"]
     assert run.data["language"] == {"code": "ru", "probability": 1.0, "forced": True}
-    assert summary_row(run.stdout, "clip.mp4")[1] == "ru"
+    assert summary_row(run.stdout, "clip.mp4")[2] == "ru"
     assert run.data["model"] == {"name": model.name, "path": str(model), "sha256": BASE_SHA256}
     ass = pysubs2.load(str(run.folder / "clip.ass"))
     texts = " ".join(e.plaintext for e in ass if not e.is_comment)

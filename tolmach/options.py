@@ -52,6 +52,19 @@ class Options:
         default="normal", metadata=_help("subtitle reading-speed profile: normal (20 cps) or slow (17 cps)")
     )
     fps: float = field(default=25.0, metadata=_help("frame rate used for the minimum gap between subtitles"))
+    glossary: bool = field(
+        default=True,
+        metadata=_help("gloss slang and military terms on first use, and prime the decoder with them"),
+    )
+    glossaries: tuple[str, ...] = field(
+        default=(), metadata=_help("your glossary files (TSV or TOML), added to the built-in one")
+    )
+    hotwords: bool = field(
+        default=False, metadata=_help("give the glossary's terms to the decoder as prior text")
+    )
+    entities: bool = field(
+        default=True, metadata=_help("find people, places, units and ranks in the original text")
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

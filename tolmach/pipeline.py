@@ -1,25 +1,43 @@
-"""Runs the stages for one clip: ingest -> transcribe (+ translate) -> cues -> output files.
+"""Runs the stages for one clip: fetch -> ingest -> transcribe (+ translate) -> glossary -> entities ->
+cues -> output files -> archive.
 
 Each stage is a function from records to records; this module only wires them and times them. Outputs
 are all-or-nothing: every file is first written to a temporary name beside its target, and only when
 all of them are complete are they renamed into place, so a failure leaves no partial output behind.
+With an archive, a clip already processed with the same options is not decoded again: its stored run
+is used (the run ID covers the clip's sha256, the model's, every option that shapes the text, the
+glossary and the tool version).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tolmach import __version__
+from tolmach.archive.archive import run_id_for
 from tolmach.asr.models import resolve_model
 from tolmach.asr.transcribe import Progress, decoder_for, transcribe
-from tolmach.media import atomic_write_texts, check_writable_dir, ingest
+from tolmach.media import atomic_write_texts, check_writable_dir, ingest, sha256_file
+from tolmach.media.fetch import fetch, is_url
+from tolmach.media.probe import check_input_file
 from tolmach.options import Options
-from tolmach.records import Transcript
+from tolmach.records import ClipInfo, ModelInfo, Transcript
 from tolmach.subtitles import CueRules, build_cues, render
+from tolmach.translate import Glossary, load_glossary
+
+if TYPE_CHECKING:
+    from tolmach.archive import Archive
+
+# the options that change the transcript or translation; the others only change how files are written
+SHAPING = ("lang", "translate", "beam_size", "no_repeat_ngram_size", "vad", "batch_size", "compute_type")
+USER_GLOSSARY = "glossary.tsv"  # in the archive folder: what 'tolmach glossary add' writes
 
 Started = Callable[[int], None]  # called once the clip's duration (ms) is known
 
@@ -28,6 +46,24 @@ Started = Callable[[int], None]  # called once the clip's duration (ms) is known
 class ClipResult:
     transcript: Transcript
     files: tuple[Path, ...]  # what was written, in format order
+    run_id: str | None = None  # the archive run, when there is an archive
+    reused: bool = False  # True when the archive already held this result
+
+
+def glossary_for(options: Options, home: Path | None = None) -> Glossary | None:
+    """The built-in glossary, the user's (in the archive folder) and ``options.glossaries``, in order."""
+    if not options.glossary:
+        return None
+    user = [home / USER_GLOSSARY] if home is not None and (home / USER_GLOSSARY).is_file() else []
+    return load_glossary(*user, *(Path(p).expanduser() for p in options.glossaries))
+
+
+def run_key(options: Options, model: ModelInfo, glossary: Glossary | None) -> dict[str, Any]:
+    """Everything that shapes a clip's result: equal keys give equal transcripts."""
+    key: dict[str, Any] = {name: getattr(options, name) for name in SHAPING}
+    key.update(model=model.sha256, tool=__version__, entities=options.entities, hotwords=options.hotwords)
+    key["glossary"] = glossary.fingerprint() if glossary is not None else None
+    return key
 
 
 def translate_clip(
@@ -36,12 +72,17 @@ def translate_clip(
     *,
     progress: Progress | None = None,
     started: Started | None = None,
+    glossary: Glossary | None = None,
 ) -> Transcript:
     """Transcribe and translate one clip; returns the Transcript (nothing is written).
+
+    ``glossary`` (default: the built-in one, when ``options.glossary``) glosses terms in the English.
 
     >>> transcript = translate_clip("clip.mp4", Options(lang="ru"))  # doctest: +SKIP
     """
     options = (options or Options()).validate()
+    if glossary is None:
+        glossary = glossary_for(options)
     clock = time.perf_counter()
     media, samples = ingest(source)
     if started is not None:
@@ -55,8 +96,18 @@ def translate_clip(
         def progress(ms: int) -> None:
             report(min(ms, end))
 
-    result = transcribe(samples, decoder, options, progress)
+    hotwords = glossary.hotwords if glossary is not None and options.hotwords else None
+    result = transcribe(samples, decoder, options, progress, hotwords)
     timings = {"ingest": round(ingest_s, 3), **dict(result.timings)}
+    segments = result.segments
+    if glossary is not None and options.translate:
+        segments = glossary.apply(segments, result.language)
+    if options.entities:
+        lap = time.perf_counter()
+        from tolmach.entities import annotate
+
+        segments = annotate(segments, result.language)
+        timings["entities"] = round(time.perf_counter() - lap, 3)
     timings["total"] = round(time.perf_counter() - clock, 3)
     return Transcript(
         media=media,
@@ -64,7 +115,7 @@ def translate_clip(
         language_probability=round(result.language_probability, 4),
         language_forced=result.language_forced,
         model=model,
-        segments=result.segments,
+        segments=segments,
         options=options.as_dict(),
         timings=timings,
         tool_version=__version__,
@@ -100,13 +151,62 @@ def translate_to_files(
     *,
     progress: Progress | None = None,
     started: Started | None = None,
+    archive: Archive | None = None,
+    info: ClipInfo | None = None,
 ) -> ClipResult:
-    """What ``tolmach translate`` does for one clip: outputs go beside the clip unless ``output_dir``."""
+    """What ``tolmach translate`` does for one clip or URL.
+
+    Outputs go beside the clip unless ``output_dir`` (a URL's go to the current folder). With an
+    ``archive``, the clip and its run are stored, and a run stored before is reused.
+    """
     options = (options or Options()).validate()
-    folder = Path(output_dir) if output_dir is not None else Path(source).resolve().parent
+    url = str(source) if is_url(str(source)) else None
+    beside = Path.cwd() if url else Path(source).resolve().parent
+    folder = Path(output_dir) if output_dir is not None else beside
     check_writable_dir(folder)  # fail before minutes of decoding, not after
-    transcript = translate_clip(source, options, progress=progress, started=started)
+    with _local_copy(str(source), archive) as (path, fetched):
+        info = replace(info or ClipInfo(source=""), source=url or str(Path(path).resolve()))
+        if fetched is not None and not info.title:
+            info = replace(info, title=fetched.title)
+        stem = Path(path).stem
+        if archive is None:
+            transcript = translate_clip(path, options, progress=progress, started=started)
+            return _written(transcript, options, folder, stem, None, False)
+        glossary = glossary_for(options, archive.home)
+        check_input_file(path)
+        run_id, _ = run_id_for(sha256_file(path), run_key(options, resolve_model(options.model), glossary))
+        if archive.has_run(run_id):
+            transcript = archive.transcript(run_id)
+            archive.note_source(transcript.media.sha256, info, current_run=run_id)
+            return _written(transcript, options, folder, stem, run_id, True)
+        transcript = translate_clip(path, options, progress=progress, started=started, glossary=glossary)
+        if url:
+            transcript = replace(transcript, media=replace(transcript.media, path=url))
+        files = output_paths(transcript, options, folder, stem)
+        outputs = {p.name.removeprefix(stem + "."): text.encode() for p, text in files.items()}
+        key = run_key(options, transcript.model, glossary)
+        run_id = archive.save(transcript, info, key, outputs, original=Path(path))
+        return _written(transcript, options, folder, stem, run_id, False)
+
+
+def _written(
+    transcript: Transcript, options: Options, folder: Path, stem: str, run_id: str | None, reused: bool
+) -> ClipResult:
     clock = time.perf_counter()
-    files = write_outputs(transcript, options, folder)
+    files = write_outputs(transcript, options, folder, stem)
     timings = {**transcript.timings, "write": round(time.perf_counter() - clock, 3)}
-    return ClipResult(replace(transcript, timings=timings), files)
+    return ClipResult(replace(transcript, timings=timings), files, run_id, reused)
+
+
+@contextlib.contextmanager
+def _local_copy(source: str, archive: Archive | None) -> Iterator[tuple[str, Any]]:
+    """The source as a local path: a URL is fetched first (into the archive's tmp/) and removed after."""
+    if not is_url(source):
+        yield source, None
+        return
+    parent = archive.tmp if archive is not None else None
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="fetch-", dir=parent) as tmp:
+        fetched = fetch(source, Path(tmp))
+        yield str(fetched.path), fetched

@@ -77,6 +77,45 @@ class Segment:
     doubtful: bool = False  # a human should look at this line
     flags: tuple[str, ...] = ()  # why it is doubtful, e.g. ("low-logprob",)
     speaker: str | None = None  # "S1", "S2", ... once speakers are assigned
+    entities: tuple[Entity, ...] = ()  # people, places, units ... named in ``text``
+    notes: tuple[str, ...] = ()  # translator's notes, e.g. from the glossary
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A person, place, organisation, military unit or rank named in a segment's original text."""
+
+    kind: str  # "person", "place", "org", "unit", "rank"
+    text: str  # as written in the segment, e.g. "Бахмуте"
+    start: int  # character offsets of ``text`` in the segment's text
+    end: int
+    normal: str  # dictionary (nominative) form, e.g. "Бахмут"
+    english: str = ""  # the usual English spelling where known, e.g. "Bakhmut"
+
+
+@dataclass(frozen=True)
+class ClipInfo:
+    """What is known about where a clip came from; the user supplies all but ``source`` and ``added``."""
+
+    source: str  # the path or URL it was taken from
+    added: str = ""  # when it entered the archive, ISO 8601 UTC
+    title: str = ""
+    place: str = ""  # where it was filmed, as the user gives it
+    filmed: str = ""  # when it was filmed, as the user gives it (a date, or "spring 2023")
+    notes: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One human change to one field of one segment (the review history)."""
+
+    segment_id: int
+    field: str  # "text", "translation", "speaker", "start", "end"
+    before: str
+    after: str
+    author: str
+    at: str  # ISO 8601 UTC
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ class DecodeSettings:
     beam_size: int = 5
     no_repeat_ngram_size: int = 5
     translate: bool = True
+    hotwords: str = ""  # terms the transcription should recognise (the glossary's), as prior text
     cut_tolerance_ms: int = 1500  # how far apart the transcript's and translation's cuts may be
 
 
@@ -122,7 +123,7 @@ class WindowDecoder:
         tokenizer = self._tokenizer(settings.language)
         encoded = self.model.model.encode(self._features(samples, windows), to_cpu=True)
         translating = settings.translate and settings.language != "en"
-        prompts = [list(tokenizer.sot_sequence)] * len(windows)
+        prompts = [self._transcribe_prompt(tokenizer, settings.hotwords)] * len(windows)
         features = encoded
         if translating:
             # both tasks in one batch: the decoder, not the encoder, is the cost, and batching pays
@@ -221,6 +222,18 @@ class WindowDecoder:
                 if _compression(tokenizer, result) < ratio[i]:
                     results[i], ratio[i] = result, _compression(tokenizer, result)
             looping = [i for i in looping if ratio[i] > LOOP_COMPRESSION]
+
+    def _transcribe_prompt(self, tokenizer: Tokenizer, hotwords: str) -> list[int]:
+        """The transcription prompt; hotwords go in as "previous text", as faster-whisper does it.
+
+        Only the transcription gets them: they are in the original language, and in front of the
+        translation prompt they pull Whisper towards answering in that language.
+        """
+        if not hotwords.strip():
+            return list(tokenizer.sot_sequence)
+        room = self.model.max_length // 2 - 1  # Whisper keeps at most 223 tokens of previous text
+        context = tokenizer.encode(" " + hotwords.strip())[-room:]
+        return [tokenizer.sot_prev, *context, *tokenizer.sot_sequence]
 
     def _tokenizer(self, language: str) -> Tokenizer:
         from faster_whisper.tokenizer import Tokenizer

@@ -68,7 +68,9 @@ def transcribe(
     decoder: WindowDecoder,
     options: Options,
     progress: Progress | None = None,
+    hotwords: Callable[[str], str] | None = None,
 ) -> AsrResult:
+    """VAD, windows, language, then decode; ``hotwords(language)`` gives terms to prime the decoder."""
     total_ms = len(samples) * 1000 // SAMPLE_RATE
     clock = _Clock()
     probs = speech_probabilities(samples)
@@ -101,6 +103,7 @@ def transcribe(
         beam_size=options.beam_size,
         no_repeat_ngram_size=options.no_repeat_ngram_size,
         translate=options.translate,
+        hotwords=hotwords(language) if hotwords is not None else "",
     )
     lines: list[RawLine] = []
     # The speech is cut into as many stretches as windows are decoded together; each stretch is

@@ -14,12 +14,13 @@ import math
 from typing import Any
 
 from tolmach.errors import InputError
-from tolmach.records import Cue, MediaInfo, ModelInfo, Segment, Stream, Transcript, Word
+from tolmach.records import Cue, Entity, MediaInfo, ModelInfo, Segment, Stream, Transcript, Word
 from tolmach.subtitles.cues import CuePair
 from tolmach.subtitles.formats.base import LABEL_TRANSCRIPT, LABEL_TRANSLATION, OutputFormat
 
 SCHEMA = "tolmach.transcript/1"
 CONFIDENCE = ("avg_logprob", "no_speech_prob", "compression_ratio", "min_word_probability", "speech_ratio")
+ENTITY_FIELDS = ("kind", "text", "start", "end", "normal", "english")
 STREAM_FIELDS = ("index", "kind", "codec", "language", "channels", "sample_rate", "width", "height", "fps")
 
 
@@ -41,26 +42,40 @@ def transcript_to_json(transcript: Transcript, cues: CuePair | None = None) -> s
     return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
+def media_to_dict(media: MediaInfo) -> dict[str, Any]:
+    return {
+        "path": media.path,
+        "sha256": media.sha256,
+        "size": media.size,
+        "duration_ms": media.duration_ms,
+        "container": media.container,
+        "streams": [{name: getattr(s, name) for name in STREAM_FIELDS} for s in media.streams],
+    }
+
+
+def media_from_dict(media: dict[str, Any]) -> MediaInfo:
+    return MediaInfo(
+        path=media["path"],
+        sha256=media["sha256"],
+        size=media["size"],
+        duration_ms=media["duration_ms"],
+        container=media["container"],
+        streams=tuple(Stream(**{k: s[k] for k in STREAM_FIELDS}) for s in media["streams"]),
+    )
+
+
 def transcript_to_dict(t: Transcript) -> dict[str, Any]:
-    media = t.media
     return {
         "schema": SCHEMA,
         "tool_version": t.tool_version,
         "label": {"text": LABEL_TRANSCRIPT, "translation": LABEL_TRANSLATION},
-        "media": {
-            "path": media.path,
-            "sha256": media.sha256,
-            "size": media.size,
-            "duration_ms": media.duration_ms,
-            "container": media.container,
-            "streams": [{name: getattr(s, name) for name in STREAM_FIELDS} for s in media.streams],
-        },
+        "media": media_to_dict(t.media),
         "model": {"name": t.model.name, "path": t.model.path, "sha256": t.model.sha256},
         "language": {"code": t.language, "probability": t.language_probability, "forced": t.language_forced},
         "options": t.options,
         "warnings": list(t.warnings),
         "timings": t.timings,
-        "segments": [_segment(s) for s in t.segments],
+        "segments": [segment_to_dict(s) for s in t.segments],
     }
 
 
@@ -68,7 +83,7 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None  # JSON has no NaN or infinity
 
 
-def _segment(s: Segment) -> dict[str, Any]:
+def segment_to_dict(s: Segment) -> dict[str, Any]:
     return {
         "id": s.id,
         "start": s.start,
@@ -78,6 +93,8 @@ def _segment(s: Segment) -> dict[str, Any]:
         "translation": s.translation,
         "doubtful": s.doubtful,
         "flags": list(s.flags),
+        "notes": list(s.notes),
+        "entities": [{name: getattr(e, name) for name in ENTITY_FIELDS} for e in s.entities],
         "confidence": {name: _finite(getattr(s, name)) for name in CONFIDENCE},
         "words": [
             {"start": w.start, "end": w.end, "text": w.text, "probability": w.probability} for w in s.words
@@ -108,27 +125,21 @@ def transcript_from_json(text: str, name: str = "transcript JSON") -> Transcript
             "use the tolmach version that wrote it, or write it again with this one",
         )
     try:
-        return _transcript(data)
+        return transcript_from_dict(data)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{name} is not a complete {SCHEMA} transcript: bad or missing {exc}") from exc
 
 
-def _transcript(data: dict[str, Any]) -> Transcript:
+def transcript_from_dict(data: dict[str, Any]) -> Transcript:
+    """The inverse of :func:`transcript_to_dict`; KeyError/TypeError/ValueError when incomplete."""
     media, model, language = data["media"], data["model"], data["language"]
     return Transcript(
-        media=MediaInfo(
-            path=media["path"],
-            sha256=media["sha256"],
-            size=media["size"],
-            duration_ms=media["duration_ms"],
-            container=media["container"],
-            streams=tuple(Stream(**{k: s[k] for k in STREAM_FIELDS}) for s in media["streams"]),
-        ),
+        media=media_from_dict(media),
         language=language["code"],
         language_probability=language["probability"],
         language_forced=language["forced"],
         model=ModelInfo(name=model["name"], path=model["path"], sha256=model["sha256"]),
-        segments=tuple(_read_segment(s) for s in data["segments"]),
+        segments=tuple(segment_from_dict(s) for s in data["segments"]),
         options={k: _tuples(v) for k, v in data["options"].items()},
         timings=dict(data["timings"]),
         tool_version=data["tool_version"],
@@ -136,7 +147,7 @@ def _transcript(data: dict[str, Any]) -> Transcript:
     )
 
 
-def _read_segment(s: dict[str, Any]) -> Segment:
+def segment_from_dict(s: dict[str, Any]) -> Segment:
     confidence = {
         k: math.nan if v is None else float(v) for k, v in s["confidence"].items() if k in CONFIDENCE
     }
@@ -150,6 +161,9 @@ def _read_segment(s: dict[str, Any]) -> Segment:
         doubtful=s["doubtful"],
         flags=tuple(s["flags"]),
         speaker=s["speaker"],
+        # notes and entities came after the first release of the schema: optional when reading
+        notes=tuple(s.get("notes", ())),
+        entities=tuple(Entity(**{k: e[k] for k in ENTITY_FIELDS}) for e in s.get("entities", ())),
         **confidence,
     )
 

@@ -5,10 +5,11 @@ Nothing here knows how transcription works. Batch commands report "skipped X: re
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,7 +20,13 @@ from tolmach import __version__
 from tolmach.errors import TolmachError
 from tolmach.options import Options
 from tolmach.pipeline import ClipResult, translate_to_files
+from tolmach.records import ClipInfo
 from tolmach.settings import load_options
+
+if TYPE_CHECKING:
+    from tolmach.archive import Archive
+
+ID_LENGTH = 12  # characters of a sha256 shown as an ID, as tolmach.archive shows them
 
 app = typer.Typer(
     add_completion=False,
@@ -60,15 +67,26 @@ def _main(
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
 
 
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        help="Archive folder (default: $TOLMACH_HOME or ~/.local/share/tolmach).",
+        show_default=False,
+    ),
+]
+
+
 @app.command(
     epilog=(
         "Examples:\n\n"
         "  tolmach translate clip.mp4\n\n"
-        "  tolmach translate a.mp4 b.mov -o out/ --lang uk --formats srt,vtt,ass,json"
+        "  tolmach translate a.mp4 b.mov -o out/ --lang uk --formats srt,vtt,ass,json\n\n"
+        "  tolmach translate https://example.org/clip.mp4 --title 'Assault on Bakhmut' --tag bakhmut"
     )
 )
 def translate(
-    inputs: Annotated[list[Path], typer.Argument(help="Video or audio files.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(help="Video or audio files, or URLs.", show_default=False)],
     output_dir: Annotated[
         Path | None,
         typer.Option("--output-dir", "-o", help="Folder for the outputs (default: beside each clip)."),
@@ -83,9 +101,22 @@ def translate(
     compute_type: Annotated[str | None, typer.Option(help="int8, float16, ... (default: auto).")] = None,
     threads: Annotated[int | None, typer.Option(help="CPU threads (0 = all cores).")] = None,
     reading_speed: Annotated[str | None, typer.Option(help="normal (20 cps) or slow (17 cps).")] = None,
+    glossary: Annotated[
+        list[Path] | None, typer.Option("--glossary", help="Your glossary file (TSV or TOML); repeatable.")
+    ] = None,
+    no_glossary: Annotated[bool, typer.Option("--no-glossary", help="No glossary notes.")] = False,
+    title: Annotated[str, typer.Option(help="Title to file the clip under.")] = "",
+    place: Annotated[str, typer.Option(help="Where it was filmed.")] = "",
+    filmed: Annotated[str, typer.Option(help="When it was filmed (YYYY-MM-DD if known).")] = "",
+    notes: Annotated[str, typer.Option(help="Free notes: who speaks, where it was posted.")] = "",
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag; repeatable.")] = None,
+    home: HomeOption = None,
+    no_archive: Annotated[
+        bool, typer.Option("--no-archive", help="Keep nothing: write the outputs only.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
-    """Transcribe and translate clips; write subtitles, JSON and a text transcript for each."""
+    """Transcribe and translate clips; write subtitles, JSON and a transcript; file them in the archive."""
     overrides: dict[str, Any] = dict(
         lang=lang,
         model=model,
@@ -97,19 +128,27 @@ def translate(
         threads=threads,
         reading_speed=reading_speed,
         translate=False if no_translate else None,
+        glossary=False if no_glossary else None,
+        glossaries=",".join(str(p) for p in glossary) if glossary else None,
     )
+    info = ClipInfo(source="", title=title, place=place, filmed=filmed, notes=notes, tags=tuple(tag or ()))
     try:
         options = load_options(_parsed(overrides))
+        archive = None if no_archive else open_archive(home)
     except TolmachError as e:
         raise fail(e) from None
     results: list[ClipResult] = []
     failed: list[TolmachError] = []
-    for source in inputs:
-        try:
-            results.append(_translate_one(source, options, output_dir, quiet))
-        except TolmachError as e:
-            failed.append(e)
-            err.print(f"[yellow]skipped[/] {source}: {e.one_line()}", highlight=False, soft_wrap=True)
+    try:
+        for source in inputs:
+            try:
+                results.append(_translate_one(source, options, output_dir, quiet, archive, info))
+            except TolmachError as e:
+                failed.append(e)
+                err.print(f"[yellow]skipped[/] {source}: {e.one_line()}", highlight=False, soft_wrap=True)
+    finally:
+        if archive is not None:
+            archive.close()
     if results and not quiet:
         out.print(_summary(results))
         for r in results:
@@ -122,6 +161,12 @@ def translate(
         raise typer.Exit(failed[0].exit_code)
 
 
+def open_archive(home: Path | None) -> Archive:
+    from tolmach.archive import Archive
+
+    return Archive(home)
+
+
 def _parsed(overrides: dict[str, Any]) -> dict[str, Any]:
     from tolmach.settings import BY_NAME, parse_value
 
@@ -132,9 +177,17 @@ def _parsed(overrides: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _translate_one(source: Path, options: Options, output_dir: Path | None, quiet: bool) -> ClipResult:
+def _translate_one(
+    source: str,
+    options: Options,
+    output_dir: Path | None,
+    quiet: bool,
+    archive: Archive | None,
+    info: ClipInfo,
+) -> ClipResult:
+    run = functools.partial(translate_to_files, source, options, output_dir, archive=archive, info=info)
     if quiet:
-        return translate_to_files(source, options, output_dir)
+        return run()
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -143,41 +196,43 @@ def _translate_one(source: Path, options: Options, output_dir: Path | None, quie
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(source.name, total=None, audio="")
+        task = bar.add_task(Path(source).name, total=None, audio="")
 
         def started(duration_ms: int) -> None:
-            bar.update(task, total=max(duration_ms, 1), audio=f"0:00 / {_clock(duration_ms)}")
+            bar.update(task, total=max(duration_ms, 1), audio=f"0:00 / {clock(duration_ms)}")
 
         def progress(done_ms: int) -> None:
             total = bar.tasks[0].total or done_ms
-            bar.update(task, completed=done_ms, audio=f"{_clock(done_ms)} / {_clock(int(total))}")
+            bar.update(task, completed=done_ms, audio=f"{clock(done_ms)} / {clock(int(total))}")
 
-        return translate_to_files(source, options, output_dir, progress=progress, started=started)
+        return run(progress=progress, started=started)
 
 
 def _summary(results: list[ClipResult]) -> Table:
     table = Table(title="tolmach translate", title_justify="left")
-    for name in ("clip", "language", "duration", "lines", "doubtful", "time"):
+    for name in ("clip", "id", "language", "duration", "lines", "doubtful", "time"):
         table.add_column(name, overflow="fold")
     for r in results:
         t = r.transcript
         language = t.language if t.language_forced else f"{t.language} ({t.language_probability:.0%})"
         if not t.segments and not t.language_forced:
             language = "none (no speech)"
+        time_taken = f"{t.timings.get('total', 0) + t.timings.get('write', 0):.1f} s"
         table.add_row(
             Path(t.media.path).name,
+            t.media.sha256[:ID_LENGTH] if r.run_id else "-",
             language or "-",
-            _clock(t.media.duration_ms),
+            clock(t.media.duration_ms),
             str(len(t.segments)),
             str(t.doubtful_count),
-            f"{t.timings.get('total', 0) + t.timings.get('write', 0):.1f} s",
+            "stored (reused)" if r.reused else time_taken,
         )
         for warning in t.warnings:
             err.print(f"[yellow]warning[/] {Path(t.media.path).name}: {warning}", highlight=False)
     return table
 
 
-def _clock(ms: int) -> str:
+def clock(ms: int) -> str:
     seconds = ms // 1000
     return (
         f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
@@ -254,6 +309,13 @@ def languages() -> None:
 
     for code, name in sorted(LANGUAGES.items()):
         typer.echo(f"{code}\t{name}")
+
+
+# the other commands register themselves on ``app``
+import tolmach.cli.archive  # noqa: E402
+import tolmach.cli.publish  # noqa: E402, F401
+
+__all__ = ["HomeOption", "app", "clock", "err", "fail", "main", "open_archive", "out"]
 
 
 def main() -> None:

@@ -1,0 +1,372 @@
+"""The archive: every processed clip, its runs and their segments, in SQLite and the file store.
+
+A *clip* is one original file, identified by its sha256 and stored once. A *run* is one result for a
+clip: the same clip with the same options (and model, and glossary) is the same run, found again instead
+of recomputed; different options make another run, and both stay addressable. The clip's *current* run
+is what list, search and export show. IDs shown to users are sha256 prefixes of either.
+
+Writes: files first (content-addressed, atomic, harmless if orphaned), then every row of a run in one
+transaction. A process killed at any point leaves either the whole run or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from tolmach.archive.db import connect, now, write
+from tolmach.archive.store import Store
+from tolmach.errors import InputError
+from tolmach.records import ClipInfo, Entity, MediaInfo, Segment, Transcript
+from tolmach.subtitles.formats.jsonformat import (
+    ENTITY_FIELDS,
+    media_from_dict,
+    media_to_dict,
+    segment_from_dict,
+    segment_to_dict,
+    transcript_from_dict,
+    transcript_to_dict,
+)
+from tolmach.text import stems
+
+ID_LENGTH = 12  # characters of sha256 shown; unique in any archive a person will build
+MIN_PREFIX = 4
+_SEGMENT_COLUMNS = ("id", "start", "end", "speaker", "text", "translation", "doubtful")
+_INFO_FIELDS = ("title", "place", "filmed", "notes")
+
+
+def default_home() -> Path:
+    """``$TOLMACH_HOME``, else ``$XDG_DATA_HOME/tolmach``, else ``~/.local/share/tolmach``."""
+    if home := os.environ.get("TOLMACH_HOME"):
+        return Path(home).expanduser()
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data) / "tolmach"
+
+
+def run_id_for(sha256: str, key: Mapping[str, Any]) -> tuple[str, str]:
+    """The run ID and canonical key text for a clip and everything that shaped its result."""
+    text = json.dumps(key, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{sha256}\n{text}".encode()).hexdigest(), text
+
+
+@dataclass(frozen=True)
+class ClipSummary:
+    """One row of ``tolmach list``."""
+
+    id: str
+    run_id: str | None
+    filename: str
+    title: str
+    language: str
+    duration_ms: int
+    lines: int
+    doubtful: int
+    runs: int
+    tags: tuple[str, ...]
+    added: str
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: str
+    created: str
+    language: str
+    key: dict[str, Any]
+    current: bool
+
+
+@dataclass(frozen=True)
+class ClipRecord:
+    """Everything ``tolmach show`` prints about a clip."""
+
+    id: str
+    filename: str
+    media: MediaInfo
+    info: ClipInfo
+    sources: tuple[tuple[str, str], ...]  # (location, when)
+    runs: tuple[RunSummary, ...]
+
+
+class Archive:
+    """One archive folder: ``archive.db``, ``objects/`` (the store) and ``tmp/`` (downloads in flight)."""
+
+    def __init__(self, home: str | os.PathLike[str] | None = None) -> None:
+        self.home = Path(home).expanduser() if home is not None else default_home()
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            from tolmach.media.files import _output_error
+
+            raise _output_error(self.home, exc) from exc
+        self.store = Store(self.home / "objects")
+        self.tmp = self.home / "tmp"
+        self.conn = connect(self.home / "archive.db")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- finding ---------------------------------------------------------------------------------
+
+    def has_run(self, run_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
+
+    def resolve(self, prefix: str) -> tuple[str, str | None]:
+        """(clip ID, run ID) for a clip or run ID prefix; a clip means its current run."""
+        prefix = prefix.strip().lower()
+        if len(prefix) < MIN_PREFIX or any(c not in "0123456789abcdef" for c in prefix):
+            hint = f"IDs are {MIN_PREFIX} or more hex characters; see 'tolmach list'"
+            raise InputError(f"'{prefix}' is not an archive ID", hint)
+        like = (prefix + "%",)
+        clips = self.conn.execute("SELECT id, current_run FROM clips WHERE id LIKE ?", like).fetchall()
+        runs = self.conn.execute("SELECT clip_id, id FROM runs WHERE id LIKE ?", like).fetchall()
+        found = {(r[0], r[1]) for r in clips} | {(r[0], r[1]) for r in runs}
+        if not found:
+            raise InputError(f"no clip or run with ID {prefix} in {self.home}", "see 'tolmach list'")
+        if len(found) > 1:
+            raise InputError(f"ID {prefix} is ambiguous ({len(found)} matches)", "give more characters")
+        return found.pop()
+
+    def run_of(self, prefix: str) -> str:
+        clip_id, run_id = self.resolve(prefix)
+        if run_id is None:
+            raise InputError(f"clip {clip_id[:ID_LENGTH]} has no finished run", "translate it again")
+        return run_id
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def save(
+        self,
+        transcript: Transcript,
+        info: ClipInfo,
+        key: Mapping[str, Any],
+        outputs: Mapping[str, bytes] | None = None,
+        *,
+        original: Path | None = None,
+    ) -> str:
+        """Store a clip's original, a run and its outputs; returns the run ID (existing or new)."""
+        media = transcript.media
+        run_id, key_text = run_id_for(media.sha256, key)
+        self.store.add_file(original or Path(media.path), media.sha256)
+        stored = {name: (self.store.add_bytes(data), len(data)) for name, data in (outputs or {}).items()}
+        with write(self.conn) as c:
+            self._upsert_clip(c, media, info)
+            if not self.has_run(run_id):
+                self._insert_run(c, run_id, key_text, transcript)
+            c.executemany(
+                "INSERT OR REPLACE INTO outputs (run_id, name, sha256, size) VALUES (?, ?, ?, ?)",
+                [(run_id, name, sha, size) for name, (sha, size) in stored.items()],
+            )
+            c.execute("UPDATE clips SET current_run = ? WHERE id = ?", (run_id, media.sha256))
+        return run_id
+
+    def note_source(self, clip_id: str, info: ClipInfo, current_run: str | None = None) -> None:
+        """Record that a clip was met again (another path or URL), with any new details."""
+        with write(self.conn) as c:
+            row = c.execute("SELECT media FROM clips WHERE id = ?", (clip_id,)).fetchone()
+            if row is not None:
+                self._upsert_clip(c, media_from_dict(json.loads(row[0])), info)
+            if current_run is not None:
+                c.execute("UPDATE clips SET current_run = ? WHERE id = ?", (current_run, clip_id))
+
+    def _upsert_clip(self, c: sqlite3.Connection, media: MediaInfo, info: ClipInfo) -> None:
+        added = info.added or now()
+        c.execute(
+            "INSERT OR IGNORE INTO clips (id, size, duration_ms, filename, media, added)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                media.sha256,
+                media.size,
+                media.duration_ms,
+                Path(media.path).name,
+                json.dumps(media_to_dict(media), ensure_ascii=False),
+                added,
+            ),
+        )
+        for name in _INFO_FIELDS:
+            if value := getattr(info, name):
+                c.execute(f"UPDATE clips SET {name} = ? WHERE id = ?", (value, media.sha256))
+        if info.source:
+            c.execute(
+                "INSERT OR REPLACE INTO sources (clip_id, location, seen) VALUES (?, ?, ?)",
+                (media.sha256, info.source, added),
+            )
+        c.executemany(
+            "INSERT OR IGNORE INTO tags (clip_id, tag) VALUES (?, ?)", [(media.sha256, t) for t in info.tags]
+        )
+
+    def _insert_run(self, c: sqlite3.Connection, run_id: str, key: str, t: Transcript) -> None:
+        head = transcript_to_dict(replace(t, segments=()))
+        del head["segments"]
+        c.execute(
+            "INSERT INTO runs (id, clip_id, key, language, transcript, created) VALUES (?, ?, ?, ?, ?, ?)",
+            (run_id, t.media.sha256, key, t.language, json.dumps(head, ensure_ascii=False), now()),
+        )
+        for s in t.segments:
+            self._insert_segment(c, run_id, s, t.language)
+
+    def _insert_segment(self, c: sqlite3.Connection, run_id: str, s: Segment, language: str) -> None:
+        detail = {k: v for k, v in segment_to_dict(s).items() if k not in _SEGMENT_COLUMNS}
+        names = " ".join(dict.fromkeys(n for e in s.entities for n in (e.normal, e.english) if n))
+        cursor = c.execute(
+            "INSERT INTO segments (run_id, number, start_ms, end_ms, speaker, text, translation, stems,"
+            " names, doubtful, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                run_id,
+                s.id,
+                s.start,
+                s.end,
+                s.speaker,
+                s.text,
+                s.translation,
+                stems(s.text, language),
+                names,
+                int(s.doubtful),
+                json.dumps(detail, ensure_ascii=False),
+            ),
+        )
+        c.executemany(
+            "INSERT INTO entities (segment_id, kind, text, start, end, normal, english)"
+            " VALUES (?,?,?,?,?,?,?)",
+            [(cursor.lastrowid, *(getattr(e, f) for f in ENTITY_FIELDS)) for e in s.entities],
+        )
+
+    def tag(self, clip_id: str, add: Iterable[str] = (), remove: Iterable[str] = ()) -> tuple[str, ...]:
+        with write(self.conn) as c:
+            c.executemany("INSERT OR IGNORE INTO tags VALUES (?, ?)", ((clip_id, t) for t in add))
+            c.executemany("DELETE FROM tags WHERE clip_id = ? AND tag = ?", ((clip_id, t) for t in remove))
+        return self.tags(clip_id)
+
+    def remove(self, clip_id: str) -> int:
+        """Delete a clip, its runs and their files; returns how many stored files were removed."""
+        with write(self.conn) as c:
+            shas = {clip_id} | {
+                r[0]
+                for r in c.execute(
+                    "SELECT o.sha256 FROM outputs o JOIN runs r ON r.id = o.run_id WHERE r.clip_id = ?",
+                    (clip_id,),
+                )
+            }
+            c.execute("DELETE FROM clips WHERE id = ?", (clip_id,))
+            still = {r[0] for r in c.execute("SELECT DISTINCT sha256 FROM outputs")} | {
+                r[0] for r in c.execute("SELECT id FROM clips")
+            }
+        # after the commit: a crash here leaves unreferenced files, never rows pointing at nothing
+        gone = shas - still
+        for sha in gone:
+            self.store.remove(sha)
+        return len(gone)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def tags(self, clip_id: str) -> tuple[str, ...]:
+        rows = self.conn.execute("SELECT tag FROM tags WHERE clip_id = ? ORDER BY tag", (clip_id,))
+        return tuple(r[0] for r in rows)
+
+    def clips(self, *, tag: str | None = None) -> list[ClipSummary]:
+        where, args = ("WHERE c.id IN (SELECT clip_id FROM tags WHERE tag = ?)", (tag,)) if tag else ("", ())
+        rows = self.conn.execute(
+            f"""SELECT c.id, c.current_run, c.filename, c.title, c.duration_ms, c.added,
+                   r.language, (SELECT count(*) FROM runs WHERE clip_id = c.id) AS runs,
+                   (SELECT count(*) FROM segments WHERE run_id = c.current_run) AS lines,
+                   (SELECT count(*) FROM segments WHERE run_id = c.current_run AND doubtful) AS doubtful,
+                   (SELECT group_concat(tag, ' ') FROM tags WHERE clip_id = c.id) AS tags
+                FROM clips c LEFT JOIN runs r ON r.id = c.current_run {where}
+                ORDER BY c.added DESC, c.id""",
+            args,
+        ).fetchall()
+        return [
+            ClipSummary(
+                id=r["id"],
+                run_id=r["current_run"],
+                filename=r["filename"],
+                title=r["title"],
+                language=r["language"] or "",
+                duration_ms=r["duration_ms"],
+                lines=r["lines"],
+                doubtful=r["doubtful"],
+                runs=r["runs"],
+                tags=tuple(sorted((r["tags"] or "").split())),
+                added=r["added"],
+            )
+            for r in rows
+        ]
+
+    def clip(self, clip_id: str) -> ClipRecord:
+        row = self.conn.execute("SELECT * FROM clips WHERE id = ?", (clip_id,)).fetchone()
+        if row is None:
+            raise InputError(f"no clip {clip_id[:ID_LENGTH]} in {self.home}", "see 'tolmach list'")
+        sources = self.conn.execute(
+            "SELECT location, seen FROM sources WHERE clip_id = ? ORDER BY seen", (clip_id,)
+        ).fetchall()
+        runs = self.conn.execute(
+            "SELECT id, created, language, key FROM runs WHERE clip_id = ? ORDER BY created, id", (clip_id,)
+        ).fetchall()
+        info = ClipInfo(
+            source=sources[0][0] if sources else "",
+            added=row["added"],
+            tags=self.tags(clip_id),
+            **{name: row[name] for name in _INFO_FIELDS},
+        )
+        return ClipRecord(
+            id=clip_id,
+            filename=row["filename"],
+            media=media_from_dict(json.loads(row["media"])),
+            info=info,
+            sources=tuple((s[0], s[1]) for s in sources),
+            runs=tuple(
+                RunSummary(r[0], r[1], r[2], json.loads(r[3]), r[0] == row["current_run"]) for r in runs
+            ),
+        )
+
+    def transcript(self, run_id: str) -> Transcript:
+        """The run's Transcript, rebuilt from its rows (so it reflects any edit stored since)."""
+        row = self.conn.execute("SELECT transcript FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise InputError(f"no run {run_id[:ID_LENGTH]} in {self.home}", "see 'tolmach list'")
+        head = json.loads(row[0])
+        head["segments"] = []
+        transcript = transcript_from_dict(head)
+        return replace(transcript, segments=self.segments(run_id))
+
+    def segments(self, run_id: str) -> tuple[Segment, ...]:
+        rows = self.conn.execute(
+            "SELECT number, start_ms, end_ms, speaker, text, translation, doubtful, detail"
+            " FROM segments WHERE run_id = ? ORDER BY number",
+            (run_id,),
+        )
+        return tuple(
+            segment_from_dict({**json.loads(r[7]), **dict(zip(_SEGMENT_COLUMNS, _columns(r), strict=True))})
+            for r in rows
+        )
+
+    def outputs(self, run_id: str) -> dict[str, str]:
+        rows = self.conn.execute("SELECT name, sha256 FROM outputs WHERE run_id = ? ORDER BY name", (run_id,))
+        return {r[0]: r[1] for r in rows}
+
+    def original(self, clip_id: str) -> Path:
+        return self.store.path(clip_id)
+
+
+def _columns(row: sqlite3.Row) -> tuple[Any, ...]:
+    return (row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
+
+
+def entities_of(segments: Sequence[Segment]) -> list[Entity]:
+    """Each distinct entity of a transcript once, in order of first mention."""
+    seen: dict[tuple[str, str], Entity] = {}
+    for s in segments:
+        for e in s.entities:
+            seen.setdefault((e.kind, e.normal), e)
+    return list(seen.values())

@@ -1,0 +1,244 @@
+"""Archive commands: list, show, export, rm, tag, search. Each is one library call and its printing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from tolmach.archive import ID_LENGTH, Filters, Hit, search
+from tolmach.archive.search import Spans
+from tolmach.cli import HomeOption, app, clock, err, fail, open_archive, out
+from tolmach.errors import OptionsError, TolmachError
+from tolmach.records import Segment
+from tolmach.subtitles import render
+
+
+@app.command("list", epilog="Examples:\n\n  tolmach list\n\n  tolmach list --tag bakhmut")
+def list_clips(
+    tag: Annotated[str | None, typer.Option(help="Only clips with this tag.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """The clips in the archive, newest first."""
+    try:
+        with open_archive(home) as archive:
+            clips = archive.clips(tag=tag)
+    except TolmachError as e:
+        raise fail(e) from None
+    if not clips:
+        out.print("the archive is empty: 'tolmach translate CLIP' files clips in it", highlight=False)
+        return
+    table = Table()
+    for name in ("id", "title", "language", "duration", "lines", "doubtful", "runs", "tags", "added"):
+        table.add_column(name, overflow="fold")
+    for c in clips:
+        table.add_row(
+            c.id[:ID_LENGTH],
+            escape(c.title or c.filename),
+            c.language or "-",
+            clock(c.duration_ms),
+            str(c.lines),
+            str(c.doubtful),
+            str(c.runs),
+            escape(" ".join(c.tags)),
+            c.added[:10],
+        )
+    out.print(table)
+
+
+@app.command(epilog="Examples:\n\n  tolmach show 3636ce09\n\n  tolmach show 3636ce09 --lines 0")
+def show(
+    id: Annotated[str, typer.Argument(help="Clip or run ID (a prefix is enough).")],
+    lines: Annotated[int, typer.Option(help="Show at most this many lines (0: none; -1: all).")] = -1,
+    home: HomeOption = None,
+) -> None:
+    """A clip: where it came from, its runs, and its lines with their entities and notes."""
+    try:
+        with open_archive(home) as archive:
+            clip_id, run_id = archive.resolve(id)
+            clip = archive.clip(clip_id)
+            transcript = archive.transcript(run_id) if run_id else None
+    except TolmachError as e:
+        raise fail(e) from None
+    info = clip.info
+    rows = [
+        ("clip", clip.id),
+        ("file", clip.filename),
+        ("title", info.title),
+        ("place", info.place),
+        ("filmed", info.filmed),
+        ("notes", info.notes),
+        ("tags", " ".join(info.tags)),
+        ("added", info.added),
+        ("duration", clock(clip.media.duration_ms)),
+        ("size", f"{clip.media.size:,} bytes"),
+    ]
+    rows += [("source", f"{location}  ({seen})") for location, seen in clip.sources]
+    for r in clip.runs:
+        shaped = ", ".join(
+            f"{k}={v}" for k, v in sorted(r.key.items()) if k in ("lang", "beam_size", "model")
+        )
+        current = "(current) " if r.current else ""
+        rows.append(("run", f"{r.id[:ID_LENGTH]} {current}{r.created} {shaped}"))
+    for name, value in rows:
+        if value:
+            out.print(f"[bold]{name:>8}[/]  {escape(value)}", soft_wrap=True, highlight=False)
+    if transcript is None or lines == 0:
+        return
+    out.print()
+    shown = transcript.segments if lines < 0 else transcript.segments[:lines]
+    for s in shown:
+        _print_segment(s)
+    if len(shown) < len(transcript.segments):
+        out.print(f"... {len(transcript.segments) - len(shown)} more lines (--lines -1 shows all)")
+
+
+def _print_segment(s: Segment) -> None:
+    who = f"{s.speaker}: " if s.speaker else ""
+    check = f"  [yellow]CHECK: {escape(', '.join(s.flags) or 'doubtful')}[/]" if s.doubtful else ""
+    out.print(
+        f"[dim]{clock(s.start)}[/] {escape(who + s.text)}{check}\n    [cyan]EN:[/] {escape(s.translation)}",
+        soft_wrap=True,
+        highlight=False,
+    )
+    for note in s.notes:
+        out.print(f"    [magenta]NOTE:[/] {escape(note)}", soft_wrap=True, highlight=False)
+    if s.entities:
+        names = "; ".join(
+            f"{e.kind} {e.normal}" + (f" ({e.english})" if e.english else "") for e in s.entities
+        )
+        out.print(f"    [green]NAMES:[/] {escape(names)}", soft_wrap=True, highlight=False)
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  tolmach export 3636ce09 --format srt --lang en\n\n"
+        "  tolmach export 3636ce09 --format json -o clip.json"
+    )
+)
+def export(
+    id: Annotated[str, typer.Argument(help="Clip or run ID.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="srt, vtt, ass, json or txt.")] = "srt",
+    lang: Annotated[str, typer.Option(help="en for the English track, or the original's code.")] = "en",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write ('-' for standard output).")
+    ] = None,
+    home: HomeOption = None,
+) -> None:
+    """Write one output of a stored clip, from its latest text."""
+    from tolmach.media import atomic_write_text
+
+    try:
+        with open_archive(home) as archive:
+            run_id = archive.run_of(id)
+            transcript = archive.transcript(run_id)
+            filename = archive.clip(transcript.media.sha256).filename
+        files = render(format, transcript)
+        suffix = _suffix(files, format, lang, transcript.language)
+        if output is not None and str(output) == "-":
+            typer.echo(files[suffix], nl=False)
+            return
+        target = output or Path(f"{Path(filename).stem}.{suffix}")
+        atomic_write_text(target, files[suffix])
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(f"wrote {target}", highlight=False, soft_wrap=True)
+
+
+def _suffix(files: dict[str, str], format: str, lang: str, original: str) -> str:
+    if len(files) == 1:
+        return next(iter(files))
+    wanted = f"{'en' if lang == 'en' else original}.{format}"
+    if lang not in ("en", original) or wanted not in files:
+        raise OptionsError(f"this clip has no '{lang}' {format} track", f"use --lang en or --lang {original}")
+    return wanted
+
+
+@app.command(epilog="Examples:\n\n  tolmach rm 3636ce09\n\n  tolmach rm 3636ce09 --yes")
+def rm(
+    id: Annotated[str, typer.Argument(help="Clip ID.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Delete a clip from the archive: its original, every run, every stored output."""
+    try:
+        with open_archive(home) as archive:
+            clip_id, _ = archive.resolve(id)
+            clip = archive.clip(clip_id)
+            name = clip.info.title or clip.filename
+            if not yes and not typer.confirm(f"delete {clip_id[:ID_LENGTH]} ({name}) and all its runs?"):
+                err.print("nothing deleted")
+                raise typer.Exit(1)
+            removed = archive.remove(clip_id)
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(f"deleted {clip_id[:ID_LENGTH]} ({escape(name)}), {removed} stored files", highlight=False)
+
+
+@app.command(
+    epilog="Examples:\n\n  tolmach tag 3636ce09 bakhmut 2023\n\n  tolmach tag 3636ce09 --remove 2023"
+)
+def tag(
+    id: Annotated[str, typer.Argument(help="Clip ID.")],
+    tags: Annotated[list[str] | None, typer.Argument(help="Tags to add.", show_default=False)] = None,
+    remove: Annotated[list[str] | None, typer.Option("--remove", help="A tag to remove; repeatable.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Add or remove a clip's tags; prints the tags it has now."""
+    try:
+        with open_archive(home) as archive:
+            clip_id, _ = archive.resolve(id)
+            now = archive.tag(clip_id, tags or (), remove or ())
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(f"{clip_id[:ID_LENGTH]}: {escape(' '.join(now)) or '(no tags)'}", highlight=False)
+
+
+@app.command(
+    "search",
+    epilog=(
+        "Examples:\n\n  tolmach search Бахмут\n\n  tolmach search 'company commander' --since 2023-01\n\n"
+        "  tolmach search '' --entity Bakhmut --doubtful"
+    ),
+)
+def search_command(
+    query: Annotated[str, typer.Argument(help='Words in either language; "quotes" for a phrase.')],
+    lang: Annotated[str | None, typer.Option(help="Only clips in this language.")] = None,
+    entity: Annotated[str | None, typer.Option(help="Only lines naming this person, place or unit.")] = None,
+    tag: Annotated[str | None, typer.Option(help="Only clips with this tag.")] = None,
+    since: Annotated[str | None, typer.Option(help="Filmed (or added) on or after YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Filmed (or added) on or before YYYY[-MM[-DD]].")] = None,
+    doubtful: Annotated[bool, typer.Option("--doubtful", help="Only lines marked doubtful.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many hits.")] = 20,
+    home: HomeOption = None,
+) -> None:
+    """Search every stored line, original and English together; «Бахмут» also finds «Бахмуте»."""
+    filters = Filters(lang=lang, entity=entity, tag=tag, since=since, until=until, doubtful=doubtful)
+    try:
+        with open_archive(home) as archive:
+            hits = search(archive.conn, query, filters, limit)
+    except TolmachError as e:
+        raise fail(e) from None
+    if not hits:
+        out.print("no matches", highlight=False)
+        raise typer.Exit(1)
+    for hit in hits:
+        _print_hit(hit)
+
+
+def _print_hit(hit: Hit) -> None:
+    who = f" {hit.speaker}" if hit.speaker else ""
+    check = " [yellow]CHECK[/]" if hit.doubtful else ""
+    out.print(
+        f"[bold]{hit.clip_id[:ID_LENGTH]}[/] {escape(hit.title)} [dim]{clock(hit.start)}{who}[/]{check}\n"
+        f"    {_marked(hit.text)}\n    [cyan]EN:[/] {_marked(hit.translation)}",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+def _marked(spans: Spans) -> str:
+    return "".join(f"[bold yellow]{escape(s)}[/]" if hit else escape(s) for s, hit in spans)

@@ -1,0 +1,226 @@
+"""Publishing commands: publish (thread, quote sheet, manifest), verify, and the glossary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from tolmach.cli import HomeOption, app, err, fail, open_archive, out
+from tolmach.errors import OptionsError, TolmachError
+from tolmach.records import ClipInfo, Transcript
+
+glossary_app = typer.Typer(
+    no_args_is_help=True,
+    help="The glossary of slang and military terms: list, add, import.",
+    epilog="Examples:\n\n  tolmach glossary list --search груз\n\n  tolmach glossary import house-terms.tsv",
+)
+app.add_typer(glossary_app, name="glossary")
+
+KEY_FILE = Path("keys") / "manifest-ed25519.pem"  # in the archive folder
+MANIFEST_FORMATS = ("srt", "vtt", "json")  # the outputs a manifest binds, beside the publish outputs
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  tolmach publish 3636ce09 --thread\n\n"
+        "  tolmach publish 3636ce09 --quotes --ids 3,7,12 -o press/\n\n"
+        "  tolmach publish 3636ce09 --thread --quotes --manifest"
+    )
+)
+def publish(
+    id: Annotated[str, typer.Argument(help="Clip or run ID.")],
+    thread: Annotated[bool, typer.Option("--thread", help="A numbered thread of short posts.")] = False,
+    quotes: Annotated[bool, typer.Option("--quotes", help="A quote sheet (Markdown and HTML).")] = False,
+    manifest: Annotated[
+        bool, typer.Option("--manifest", help="A signed provenance manifest, with the files it covers.")
+    ] = False,
+    quote: Annotated[int | None, typer.Option(help="The line to use as the thread's pull-quote.")] = None,
+    ids: Annotated[str | None, typer.Option(help="Only these lines in the quote sheet, e.g. 3,7,12.")] = None,
+    limit: Annotated[int, typer.Option(help="Characters per post.")] = 280,
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Folder to write into.")] = Path("."),
+    home: HomeOption = None,
+) -> None:
+    """Write what gets published, from the clip's latest text, and say where."""
+    if not (thread or quotes or manifest):
+        raise fail(OptionsError("nothing to publish", "add --thread, --quotes and/or --manifest"))
+    try:
+        chosen = [int(i) for i in ids.split(",")] if ids else None
+    except ValueError:
+        bad = OptionsError(f"--ids '{ids}' is not a list of line numbers", "e.g. --ids 3,7,12")
+        raise fail(bad) from None
+    from tolmach.media import atomic_write_texts, check_writable_dir
+    from tolmach.publish import build_thread, quotes_html, quotes_markdown
+
+    try:
+        folder = check_writable_dir(output_dir)
+        with open_archive(home) as archive:
+            run_id = archive.run_of(id)
+            transcript = archive.transcript(run_id)
+            record = archive.clip(transcript.media.sha256)
+            key_path = archive.home / KEY_FILE
+        info, stem = record.info, Path(record.filename).stem
+        files: dict[str, str] = {}
+        if thread:
+            posts = build_thread(transcript, info, quote_id=quote, limit=limit)
+            files[f"{stem}.thread.txt"] = "\n\n".join(posts) + "\n"
+        if quotes:
+            files[f"{stem}.quotes.md"] = quotes_markdown(transcript, info, ids=chosen)
+            files[f"{stem}.quotes.html"] = quotes_html(transcript, info, ids=chosen)
+        if manifest:
+            files.update(_manifest_files(transcript, info, stem, files, key_path))
+        atomic_write_texts({folder / name: text for name, text in files.items()})
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(f"wrote {len(files)} files:", highlight=False)
+    for name in files:
+        out.print(f"  {folder / name}", highlight=False, soft_wrap=True)
+
+
+def _manifest_files(
+    transcript: Transcript, info: ClipInfo, stem: str, published: dict[str, str], key_path: Path
+) -> dict[str, str]:
+    """The subtitle and JSON outputs, and the signed manifest binding them and ``published``."""
+    from tolmach.publish import build_manifest, load_or_create_key, manifest_to_json, sign_manifest
+    from tolmach.subtitles import render
+
+    files = dict(published)
+    for name in MANIFEST_FORMATS:
+        files.update({f"{stem}.{suffix}": text for suffix, text in render(name, transcript).items()})
+    unsigned = build_manifest(transcript, info, {n: t.encode() for n, t in files.items()}, ())
+    signed = sign_manifest(unsigned, load_or_create_key(key_path))
+    files[f"{stem}.manifest.json"] = manifest_to_json(signed)
+    return files
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  tolmach verify clip.manifest.json clip.mp4 clip.en.srt\n\n"
+        "  tolmach verify clip.manifest.json --key tolmach-newsroom.pub clip.en.srt"
+    )
+)
+def verify(
+    manifest: Annotated[Path, typer.Argument(help="The .manifest.json file.")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="The clip and outputs to check.", show_default=False)
+    ] = None,
+    key: Annotated[
+        str | None, typer.Option(help="The signer's public key (base64 of the raw 32 bytes) to trust.")
+    ] = None,
+) -> None:
+    """Check a manifest's signature, and that the given files are the ones it was signed for."""
+    import base64
+    import binascii
+
+    from tolmach.publish import verify_manifest
+
+    try:
+        trusted = base64.b64decode(key, validate=True) if key else None
+    except binascii.Error:
+        bad = OptionsError("--key is not base64", "pass the public key as the manifest shows it")
+        raise fail(bad) from None
+    try:
+        report = verify_manifest(manifest, files or [], trusted_key=trusted)
+    except TolmachError as e:
+        raise fail(e) from None
+    for line in report.checked:
+        out.print(f"checked {escape(line)}", highlight=False, soft_wrap=True)
+    for problem in report.problems:
+        err.print(f"[bold red]differs:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+    if not report.ok:
+        err.print(f"[bold red]FAILED[/]: {len(report.problems)} problems", highlight=False)
+        raise typer.Exit(1)
+    out.print("[bold green]OK[/]: everything matches the signed manifest", highlight=False)
+
+
+def _glossary(home: Path | None) -> tuple[Path, object]:
+    from tolmach.archive import default_home
+    from tolmach.pipeline import USER_GLOSSARY
+    from tolmach.translate import load_glossary
+
+    user = (home or default_home()) / USER_GLOSSARY
+    return user, load_glossary(*([user] if user.is_file() else []))
+
+
+@glossary_app.command(
+    "list", epilog="Examples:\n\n  tolmach glossary list\n\n  tolmach glossary list --search 200"
+)
+def glossary_list(
+    search: Annotated[str | None, typer.Option(help="Only terms containing this text.")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Every glossary term: the built-in ones and yours."""
+    from tolmach.translate import Glossary
+
+    try:
+        _, glossary = _glossary(home)
+    except TolmachError as e:
+        raise fail(e) from None
+    assert isinstance(glossary, Glossary)
+    table = Table()
+    for name in ("term", "english", "gloss", "note", "source"):
+        table.add_column(name, overflow="fold")
+    needle = (search or "").lower()
+    for t in glossary.terms:
+        row = (" | ".join(t.forms), t.english, t.gloss, t.note, t.source)
+        if needle in " ".join(row).lower():
+            table.add_row(*(escape(c) for c in row))
+    out.print(table)
+
+
+@glossary_app.command(
+    "add", epilog="Example:\n\n  tolmach glossary add 'накат' 'nakat' 'wave of infantry assaults' --lang ru"
+)
+def glossary_add(
+    term: Annotated[str, typer.Argument(help="The source forms, separated by |.")],
+    english: Annotated[str, typer.Argument(help="How the English text renders or keeps it.")],
+    gloss: Annotated[str, typer.Argument(help="The short explanation that goes in [brackets].")],
+    lang: Annotated[str, typer.Option(help="ru, uk, or ru,uk.")] = "ru,uk",
+    note: Annotated[str, typer.Option(help="Register: slang, derogatory, official euphemism ...")] = "",
+    source: Annotated[str, typer.Option(help="Where the meaning is attested.")] = "user",
+    match: Annotated[str, typer.Option(help="Regex of English a translation may use for it.")] = "",
+    home: HomeOption = None,
+) -> None:
+    """Add a term to your glossary (or replace yours with the same form)."""
+    from tolmach.translate import Term, add_term
+
+    try:
+        user, _ = _glossary(home)
+        user.parent.mkdir(parents=True, exist_ok=True)
+        add_term(
+            user,
+            Term(
+                forms=tuple(f.strip() for f in term.split("|") if f.strip()),
+                lang=lang,
+                english=english,
+                gloss=gloss,
+                match=match,
+                note=note,
+                source=source,
+            ),
+        )
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(f"added to {user}", highlight=False, soft_wrap=True)
+
+
+@glossary_app.command("import", epilog="Example:\n\n  tolmach glossary import house-terms.tsv")
+def glossary_import(
+    file: Annotated[Path, typer.Argument(help="A glossary in TSV or TOML.")],
+    home: HomeOption = None,
+) -> None:
+    """Add every term of a TSV or TOML glossary file to yours (checked first; nothing is added on error)."""
+    from tolmach.translate import add_term, load_glossary
+
+    try:
+        user, _ = _glossary(home)
+        incoming = load_glossary(file, builtin=False)
+        user.parent.mkdir(parents=True, exist_ok=True)
+        for t in incoming.terms:
+            add_term(user, t)
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(f"imported {len(incoming.terms)} terms into {user}", highlight=False, soft_wrap=True)

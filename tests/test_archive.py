@@ -12,64 +12,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from records import LINES, make_clip, make_transcript
 
 from tolmach.archive import Archive, Filters, plain, search
 from tolmach.archive.archive import run_id_for
 from tolmach.archive.db import MIGRATIONS
 from tolmach.errors import InputError, OptionsError
-from tolmach.records import ClipInfo, Entity, MediaInfo, ModelInfo, Segment, Transcript, Word
-
-LINES = [
-    ("Мы стояли под Бахмутом три недели.", "We stood near Bakhmut for three weeks."),
-    ("Командир роты сказал, что в Бахмуте тихо.", "The company commander said it was quiet in Bakhmut."),
-    ("Мобиков отправили на штурм без подготовки.", "The mobiks were sent to assault without training."),
-    ("Из Бахмута нас вывели в апреле.", "We were withdrawn from Bakhmut in April."),
-    ("Ёлки, опять обстрел.", "Damn, shelling again."),
-]
-
-
-def make_clip(folder: Path, name: str, payload: bytes) -> Path:
-    path = folder / name
-    path.write_bytes(payload)
-    return path
-
-
-def make_transcript(path: Path, lines: list[tuple[str, str]] = LINES, language: str = "ru") -> Transcript:
-    data = path.read_bytes()
-    segments = []
-    for i, (text, english) in enumerate(lines, 1):
-        entities = ()
-        at = text.find("Бахмут")
-        if at >= 0:
-            word = text[at:].split()[0].strip(".,")
-            entities = (Entity("place", word, at, at + len(word), "Бахмут", "Bakhmut"),)
-        segments.append(
-            Segment(
-                id=i,
-                start=(i - 1) * 3000,
-                end=i * 3000 - 500,
-                text=text,
-                translation=english,
-                words=(Word((i - 1) * 3000, (i - 1) * 3000 + 400, " " + text.split()[0], 0.9),),
-                avg_logprob=-0.25,
-                doubtful=i == 3,
-                flags=("low-logprob",) if i == 3 else (),
-                speaker="S1" if i % 2 else "S2",
-                entities=entities,
-                notes=("мобик (mobik): mobilised soldier, derogatory",) if i == 3 else (),
-            )
-        )
-    return Transcript(
-        media=MediaInfo(str(path), hashlib.sha256(data).hexdigest(), len(data), len(lines) * 3000, "mov"),
-        language=language,
-        language_probability=1.0,
-        language_forced=True,
-        model=ModelInfo("base", "/models/base", "d01c"),
-        segments=tuple(segments),
-        options={"lang": language, "beam_size": 5, "formats": ("srt", "json")},
-        timings={"total": 1.5},
-        tool_version="0.1.0",
-    )
+from tolmach.records import ClipInfo
 
 
 @pytest.fixture

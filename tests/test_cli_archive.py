@@ -281,3 +281,15 @@ def test_a_killed_run_leaves_a_consistent_archive_and_is_redone(sample: Path, tm
     assert again.returncode == 0, stderr
     assert len(clip_ids(home)) == 1
     assert json.loads((tmp_path / "sample-ru.json").read_text())["segments"]
+
+
+def test_hotwords_prime_the_transcription_and_leave_the_english_english(sample: Path) -> None:
+    from tolmach.options import Options
+    from tolmach.pipeline import translate_clip
+
+    transcript = translate_clip(sample, Options(lang="ru", hotwords=True, beam_size=1, entities=False))
+    assert transcript.segments
+    assert "Скайлс" in " ".join(s.text for s in transcript.segments)
+    english = " ".join(s.translation for s in transcript.segments)
+    assert "newspaper" in english
+    assert not any("а" <= ch <= "я" for ch in english.lower())  # no Cyrillic: the context stays out of it

@@ -123,7 +123,8 @@ class WindowDecoder:
         tokenizer = self._tokenizer(settings.language)
         encoded = self.model.model.encode(self._features(samples, windows), to_cpu=True)
         translating = settings.translate and settings.language != "en"
-        prompts = [self._transcribe_prompt(tokenizer, settings.hotwords)] * len(windows)
+        context = self._context(tokenizer, settings.hotwords)
+        prompts = [[*context, *tokenizer.sot_sequence]] * len(windows)
         features = encoded
         if translating:
             # both tasks in one batch: the decoder, not the encoder, is the cost, and batching pays
@@ -167,6 +168,35 @@ class WindowDecoder:
     # -- steps ---------------------------------------------------------------------------------
 
     def _generate(
+        self,
+        features: ctranslate2.StorageView,
+        prompts: list[list[int]],
+        tokenizer: Tokenizer,
+        settings: DecodeSettings,
+        **sampling: Any,
+    ) -> list[Any]:
+        """One ``generate`` call per group of prompts whose <|startoftranscript|> is at the same place.
+
+        CTranslate2 requires that within a batch; prompts differ only when hotwords give the
+        transcription a context that the translation does not get.
+        """
+        from ctranslate2 import StorageView
+
+        groups: dict[int, list[int]] = {}
+        for i, prompt in enumerate(prompts):
+            groups.setdefault(prompt.index(tokenizer.sot), []).append(i)
+        if len(groups) == 1:
+            return self._generate_batch(features, prompts, tokenizer, settings, **sampling)
+        array = np.asarray(features)
+        results: list[Any] = [None] * len(prompts)
+        for members in groups.values():
+            part = StorageView.from_array(np.ascontiguousarray(array[members]))
+            batch = self._generate_batch(part, [prompts[i] for i in members], tokenizer, settings, **sampling)
+            for i, result in zip(members, batch, strict=True):
+                results[i] = result
+        return results
+
+    def _generate_batch(
         self,
         features: ctranslate2.StorageView,
         prompts: list[list[int]],
@@ -223,17 +253,17 @@ class WindowDecoder:
                     results[i], ratio[i] = result, _compression(tokenizer, result)
             looping = [i for i in looping if ratio[i] > LOOP_COMPRESSION]
 
-    def _transcribe_prompt(self, tokenizer: Tokenizer, hotwords: str) -> list[int]:
-        """The transcription prompt; hotwords go in as "previous text", as faster-whisper does it.
+    def _context(self, tokenizer: Tokenizer, hotwords: str) -> list[int]:
+        """Hotwords as "previous text" before the transcription's task tokens, as faster-whisper gives them.
 
-        Only the transcription gets them: they are in the original language, and in front of the
-        translation prompt they pull Whisper towards answering in that language.
+        Only the transcription gets them: in front of the translation prompt, words in the original
+        language make Whisper answer in that language (measured on the sample clip: the "English" came
+        out in Russian).
         """
         if not hotwords.strip():
-            return list(tokenizer.sot_sequence)
+            return []
         room = self.model.max_length // 2 - 1  # Whisper keeps at most 223 tokens of previous text
-        context = tokenizer.encode(" " + hotwords.strip())[-room:]
-        return [tokenizer.sot_prev, *context, *tokenizer.sot_sequence]
+        return [tokenizer.sot_prev, *tokenizer.encode(" " + hotwords.strip())[-room:]]
 
     def _tokenizer(self, language: str) -> Tokenizer:
         from faster_whisper.tokenizer import Tokenizer

@@ -58,6 +58,7 @@ _KEYS = ", ".join(COLUMNS)
 HINT_TSV = f"a glossary TSV starts with the header line and has the tab-separated columns {_KEYS}"
 HINT_TOML = f"a glossary TOML file holds [[term]] tables with the keys {_KEYS}"
 # Letters only one of the two languages writes (Russian writes ъ where Ukrainian writes an apostrophe).
+_SLUR = re.compile(r"slur|pejorative|derogatory|offensive|insult", re.IGNORECASE)
 _ONLY = {"ru": frozenset("ыэъёЫЭЪЁ"), "uk": frozenset("іїєґІЇЄҐ'’ʼ")}
 
 
@@ -163,6 +164,8 @@ class Glossary:
         ranked = sorted((t for t in self.terms if language in t.languages), key=lambda t: t.origin == BUILTIN)
         chosen: list[str] = []
         for term in ranked:
+            if _SLUR.search(term.note):
+                continue  # a prompt full of slurs would pull them into testimony that never said them
             word = term.headword(language)
             if word not in chosen:
                 chosen.append(word)

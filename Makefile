@@ -47,6 +47,8 @@ bench: install
 	$(PY) bench/speed.py
 	$(PY) bench/quality.py
 	$(PY) bench/subtitles.py
+	$(PY) bench/search.py
+	$(PY) bench/glossary.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

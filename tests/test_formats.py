@@ -282,3 +282,17 @@ def test_an_english_original_gets_one_track_named_en() -> None:
 
 def test_render_builds_the_cues_when_none_are_given() -> None:
     assert render("srt", TRANSCRIPT) == render("srt", TRANSCRIPT, CUES)
+
+
+def test_txt_shows_translators_notes_and_json_keeps_notes_and_entities(tmp_path: Path) -> None:
+    from records import make_clip, make_transcript
+
+    from tolmach.subtitles.formats import render, transcript_from_json
+
+    transcript = make_transcript(make_clip(tmp_path, "c.mp4", b"x"))
+    txt = render("txt", transcript)["txt"]
+    english = "    EN: The mobiks were sent to assault without training.\n"
+    assert english + "    NOTE: мобик (mobik): mobilised" in txt
+    back = transcript_from_json(render("json", transcript)["json"])
+    assert back.segments[2].notes == transcript.segments[2].notes != ()
+    assert back.segments[0].entities == transcript.segments[0].entities != ()

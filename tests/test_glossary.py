@@ -456,3 +456,11 @@ def test_apply_keeps_every_segment_and_text(lines: list[tuple[list[str], list[st
         assert dataclasses.replace(after, translation=before.translation, notes=before.notes) == before
         assert after.notes[: len(before.notes)] == before.notes
     assert GLOSSARY.apply(out, language) == out
+
+
+def test_a_term_that_is_also_an_everyday_word_is_only_a_note() -> None:
+    """Telephone prompts say «для выхода из конференции»: the English must not get a military gloss."""
+    line = Segment(1, 0, 1000, "Нажмите 8 для выхода из конференции.", "Press 8 to exit the conference.")
+    [after] = GLOSSARY.apply([line], "ru")
+    assert after.translation == line.translation
+    assert len(after.notes) == 1 and after.notes[0].startswith("выход") and "also 'exit'" in after.notes[0]

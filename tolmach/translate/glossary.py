@@ -22,6 +22,8 @@ does to a clip's machine translation. The conventions, for users and for the doc
   the plural, decided by the words found ("mobiks", "mobilized men").
 * When the English renders the term nowhere, it is left alone and a translator's note is added to the
   segment's ``notes``: "мобик (mobik): mobilised soldier, derogatory slang".
+* A term whose ``note`` says it is **also** an everyday word («выход»: also 'exit'; «Град»: also hail)
+  never changes the English; it always gets a note, which says so, and the reader decides.
 
 ``apply`` never changes the number or order of segments, an original ``text``, or anything but
 ``translation`` and ``notes``; running it twice gives what running it once gave. Glossary files are TSV
@@ -58,6 +60,9 @@ _KEYS = ", ".join(COLUMNS)
 HINT_TSV = f"a glossary TSV starts with the header line and has the tab-separated columns {_KEYS}"
 HINT_TOML = f"a glossary TOML file holds [[term]] tables with the keys {_KEYS}"
 # Letters only one of the two languages writes (Russian writes ъ where Ukrainian writes an apostrophe).
+# A term that is also an everyday word («выход»: exit; «посадка»: landing) is only ever a note: measured
+# on telephone prompts, "8 to exit the conference" became "8 to exit [outgoing: ...] the conference".
+_AMBIGUOUS = re.compile(r"\balso\b", re.IGNORECASE)
 _SLUR = re.compile(r"slur|pejorative|derogatory|offensive|insult", re.IGNORECASE)
 _ONLY = {"ru": frozenset("ыэъёЫЭЪЁ"), "uk": frozenset("іїєґІЇЄҐ'’ʼ")}
 
@@ -146,7 +151,7 @@ class Glossary:
             translation, notes = segment.translation, segment.notes
             for _, i in hits:
                 term = unused.pop(i)
-                glossed = gloss_line(term, translation)
+                glossed = None if _AMBIGUOUS.search(term.note) else gloss_line(term, translation)
                 if glossed is not None:
                     translation = glossed
                 elif (note := note_for(term, language)) not in notes:

@@ -40,6 +40,7 @@ def block(s: Segment) -> list[str]:
     lines = [f"[{clock(s.start)} → {clock(s.end)}] {who}{s.text.strip()}"]
     if s.translation:
         lines.append(f"    EN: {s.translation.strip()}")
+    lines.extend(f"    NOTE: {note}" for note in s.notes)
     if s.doubtful:
         lines.append(f"    CHECK: {', '.join(s.flags) or 'doubtful'}")
     return lines

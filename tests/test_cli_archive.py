@@ -136,6 +136,7 @@ def test_search_finds_inflected_and_english_words(filed: tuple[Path, Path, str])
     code, output = tolmach("search", "Скайлса", "--home", home)  # genitive; the clip says «Скайлс»
     assert code == 0, output
     assert short in output and "Skyles in the city" in output
+    assert "*Скайлс*" in output  # the matched word is marked (asterisks: the output is not a terminal)
     code, output = tolmach("search", "Скайлс", "--tag", "nonexistent", "--home", home)
     assert code == 1 and "no matches" in output
     code, output = tolmach("search", "Скайлс", "--since", "2023-05", "--until", "2023-05-31", "--home", home)

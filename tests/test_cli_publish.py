@@ -91,7 +91,11 @@ def test_the_signing_key_is_made_once_and_private(
     stored: tuple[str, Path], tmp_path: Path, archive_home: Path
 ) -> None:
     short, _ = stored
-    assert tolmach("publish", short, "--manifest", "-o", tmp_path / "a")[0] == 0
+    code, output = tolmach("publish", short, "--manifest", "-o", tmp_path / "a")
+    assert code == 0 and "signed with key " in output
+    public = output.strip().splitlines()[-1].strip()  # printed for the user to hand out
+    code, output = tolmach("verify", tmp_path / "a" / "clip.manifest.json", "--key", public)
+    assert code == 0, output
     key = archive_home / "keys" / "manifest-ed25519.pem"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     first = key.read_bytes()

@@ -3,18 +3,26 @@
 >>> import tolmach
 >>> transcript = tolmach.translate_clip("clip.mp4", tolmach.Options(lang="ru"))  # doctest: +SKIP
 >>> tolmach.write_outputs(transcript, tolmach.Options(), "out/")  # doctest: +SKIP
+>>> with tolmach.Archive() as archive:  # doctest: +SKIP
+...     hits = tolmach.search(archive.conn, "Бахмут", tolmach.Filters(lang="ru"))
 """
 
 __version__ = "0.1.0"
 
+from tolmach.archive import Archive, Filters, search
 from tolmach.errors import TolmachError
 from tolmach.options import Options
 from tolmach.pipeline import ClipResult, translate_clip, translate_to_files, write_outputs
-from tolmach.records import Cue, MediaInfo, ModelInfo, Segment, Transcript, Word
+from tolmach.records import ClipInfo, Cue, Edit, Entity, MediaInfo, ModelInfo, Segment, Transcript, Word
 
 __all__ = [
+    "Archive",
+    "ClipInfo",
     "ClipResult",
     "Cue",
+    "Edit",
+    "Entity",
+    "Filters",
     "MediaInfo",
     "ModelInfo",
     "Options",
@@ -23,6 +31,7 @@ __all__ = [
     "Transcript",
     "Word",
     "__version__",
+    "search",
     "translate_clip",
     "translate_to_files",
     "write_outputs",

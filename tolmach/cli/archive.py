@@ -241,4 +241,6 @@ def _print_hit(hit: Hit) -> None:
 
 
 def _marked(spans: Spans) -> str:
-    return "".join(f"[bold yellow]{escape(s)}[/]" if hit else escape(s) for s, hit in spans)
+    """Matched words in bold yellow on a terminal, between asterisks when piped (colour would be lost)."""
+    mark = "[bold yellow]{}[/]" if out.is_terminal else "*{}*"
+    return "".join(mark.format(escape(s)) if hit else escape(s) for s, hit in spans)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -78,6 +79,14 @@ def publish(
     out.print(f"wrote {len(files)} files:", highlight=False)
     for name in files:
         out.print(f"  {folder / name}", highlight=False, soft_wrap=True)
+    if manifest:
+        signature = json.loads(files[f"{stem}.manifest.json"])["signature"]
+        out.print(
+            f"signed with key {signature['key_fingerprint']}; give readers its public key to check it:\n"
+            f"  {signature['public_key']}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _manifest_files(
@@ -99,7 +108,7 @@ def _manifest_files(
 @app.command(
     epilog=(
         "Examples:\n\n  tolmach verify clip.manifest.json clip.mp4 clip.en.srt\n\n"
-        "  tolmach verify clip.manifest.json --key tolmach-newsroom.pub clip.en.srt"
+        "  tolmach verify clip.manifest.json --key 'aGVsbG8...=' clip.en.srt   (the signer's public key)"
     )
 )
 def verify(

@@ -10,6 +10,7 @@ import hashlib
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from records import LINES, make_clip, make_transcript
@@ -242,3 +243,34 @@ def test_a_killed_writer_leaves_nothing_half_written(tmp_path: Path, clip: Path)
 def test_sqlite_has_fts5() -> None:
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+
+
+def _save_one(home: str, folder: str, n: int, start: Any, results: Any) -> None:
+    from tolmach.archive import Archive as OpenArchive
+
+    transcript = make_transcript(make_clip(Path(folder), f"p{n}.mp4", f"process {n}".encode()))
+    start.wait()  # all at once, on an archive that does not exist yet
+    with OpenArchive(home) as archive:
+        results.put(archive.save(transcript, ClipInfo(source=f"p{n}"), {"n": n}))
+
+
+def test_processes_creating_and_writing_one_new_archive_at_once_lose_nothing(tmp_path: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    count, home = 8, tmp_path / "new-home"
+    start, results = ctx.Barrier(count), ctx.Queue()
+    procs = [
+        ctx.Process(target=_save_one, args=(str(home), str(tmp_path), n, start, results))
+        for n in range(count)
+    ]
+    for p in procs:
+        p.start()
+    runs = {results.get(timeout=30) for _ in procs}  # a process that failed never puts
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    with Archive(home) as archive:
+        assert len(archive.clips()) == count
+        assert {r[0] for r in archive.conn.execute("SELECT id FROM runs")} == runs
+        assert archive.conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == len(MIGRATIONS)

@@ -79,6 +79,7 @@ class Segment:
     speaker: str | None = None  # "S1", "S2", ... once speakers are assigned
     entities: tuple[Entity, ...] = ()  # people, places, units ... named in ``text``
     notes: tuple[str, ...] = ()  # translator's notes, e.g. from the glossary
+    reviewed: bool = False  # a person has checked this line against the audio
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class Transcript:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     tool_version: str = ""
     warnings: tuple[str, ...] = ()
+    reviewer: str | None = None  # who reviewed every line; None while any line is unreviewed
 
     @property
     def doubtful_count(self) -> int:

@@ -20,10 +20,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from tolmach.archive import review
 from tolmach.archive.db import connect, now, write
 from tolmach.archive.store import Store
 from tolmach.errors import InputError
-from tolmach.records import ClipInfo, Entity, MediaInfo, Segment, Transcript
+from tolmach.records import ClipInfo, Edit, Entity, MediaInfo, Segment, Transcript
 from tolmach.subtitles.formats.jsonformat import (
     ENTITY_FIELDS,
     media_from_dict,
@@ -37,7 +38,7 @@ from tolmach.text import stems
 
 ID_LENGTH = 12  # characters of sha256 shown; unique in any archive a person will build
 MIN_PREFIX = 4
-_SEGMENT_COLUMNS = ("id", "start", "end", "speaker", "text", "translation", "doubtful")
+_SEGMENT_COLUMNS = ("id", "start", "end", "speaker", "text", "translation", "doubtful", "reviewed")
 _INFO_FIELDS = ("title", "place", "filmed", "notes")
 
 
@@ -338,16 +339,34 @@ class Archive:
         head = json.loads(row[0])
         head["segments"] = []
         transcript = transcript_from_dict(head)
-        return replace(transcript, segments=self.segments(run_id))
+        reviewer = review.state(self.conn, run_id).reviewer
+        return replace(transcript, segments=self.segments(run_id), reviewer=reviewer)
+
+    # -- review ----------------------------------------------------------------------------------
+
+    def edit(self, run_id: str, number: int, field: str, value: str, author: str) -> review.Revision:
+        return review.edit(self.conn, run_id, number, field, value, author)
+
+    def undo(self, run_id: str, revision_id: int, author: str) -> review.Revision:
+        return review.undo(self.conn, run_id, revision_id, author)
+
+    def revisions(self, run_id: str, number: int | None = None) -> list[review.Revision]:
+        return review.revisions(self.conn, run_id, number)
+
+    def edits(self, run_id: str) -> tuple[Edit, ...]:
+        return review.edits(self.conn, run_id)
+
+    def review_state(self, run_id: str) -> review.ReviewState:
+        return review.state(self.conn, run_id)
 
     def segments(self, run_id: str) -> tuple[Segment, ...]:
         rows = self.conn.execute(
-            "SELECT number, start_ms, end_ms, speaker, text, translation, doubtful, detail"
+            "SELECT number, start_ms, end_ms, speaker, text, translation, doubtful, reviewed, detail"
             " FROM segments WHERE run_id = ? ORDER BY number",
             (run_id,),
         )
         return tuple(
-            segment_from_dict({**json.loads(r[7]), **dict(zip(_SEGMENT_COLUMNS, _columns(r), strict=True))})
+            segment_from_dict({**json.loads(r[8]), **dict(zip(_SEGMENT_COLUMNS, _columns(r), strict=True))})
             for r in rows
         )
 
@@ -360,7 +379,7 @@ class Archive:
 
 
 def _columns(row: sqlite3.Row) -> tuple[Any, ...]:
-    return (row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]))
+    return (row[0], row[1], row[2], row[3], row[4], row[5], bool(row[6]), bool(row[7]))
 
 
 def entities_of(segments: Sequence[Segment]) -> list[Entity]:

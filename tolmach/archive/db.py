@@ -204,3 +204,44 @@ def _archive(conn: sqlite3.Connection) -> None:
         END;
         """,
     )
+
+
+@migration("0002_review_and_jobs")
+def _review_and_jobs(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        ALTER TABLE segments ADD COLUMN reviewed INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY,
+            segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+            field TEXT NOT NULL,               -- text, translation, speaker, start, end, reviewed
+            before TEXT NOT NULL,
+            after TEXT NOT NULL,
+            author TEXT NOT NULL,
+            at TEXT NOT NULL,
+            undoes INTEGER REFERENCES revisions(id)  -- set when this revision took another back
+        );
+        CREATE INDEX revisions_segment ON revisions(segment_id);
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,               -- random hex
+            source TEXT NOT NULL,              -- what the user gave: a file name or a URL
+            path TEXT NOT NULL,                -- where the media is now (an upload under tmp/, or the URL)
+            options TEXT NOT NULL,             -- Options as JSON
+            info TEXT NOT NULL,                -- ClipInfo as JSON
+            state TEXT NOT NULL,               -- queued, running, done, failed
+            progress_ms INTEGER NOT NULL DEFAULT 0,
+            duration_ms INTEGER NOT NULL DEFAULT 0,
+            clip_id TEXT,
+            run_id TEXT,
+            error TEXT NOT NULL DEFAULT '',
+            hint TEXT NOT NULL DEFAULT '',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            worker TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            started TEXT,
+            finished TEXT
+        );
+        CREATE INDEX jobs_state ON jobs(state, created);
+        """,
+    )

@@ -17,7 +17,7 @@ from pysubs2 import Alignment, Color, SSAEvent, SSAStyle
 
 from tolmach.records import Cue, Transcript
 from tolmach.subtitles.cues import CuePair
-from tolmach.subtitles.formats.base import LABEL_TRANSCRIPT, LABEL_TRANSLATION, OutputFormat, tracks
+from tolmach.subtitles.formats.base import OutputFormat, labels, tracks
 
 FONT = "DejaVu Sans"
 LABEL_SHOW_MS = 5000  # the visible label's time on screen, from the start of the clip
@@ -74,7 +74,7 @@ class AssFormat(OutputFormat):
             }
         )
         subs.styles = {name: style.copy() for name, style in STYLES.items()}
-        for label in (LABEL_TRANSCRIPT, LABEL_TRANSLATION):
+        for label in labels(transcript):
             subs.append(SSAEvent(start=0, end=0, text=label, type="Comment", style="Label"))
         shown = tracks(transcript, cues)
         visible_label = "\\N".join(label for _, label, _ in shown)

@@ -42,6 +42,13 @@ class OutputFormat:
         raise NotImplementedError
 
 
+def labels(transcript: Transcript) -> tuple[str, str]:
+    """(transcript label, translation label): the machine labels until a person reviewed every line."""
+    if transcript.reviewer:
+        return f"Transcript reviewed by {transcript.reviewer}", f"Reviewed by {transcript.reviewer}"
+    return LABEL_TRANSCRIPT, LABEL_TRANSLATION
+
+
 def rules_for(transcript: Transcript) -> CueRules:
     """The rules the transcript's options ask for (reading speed, frame rate)."""
     return CueRules.from_options(transcript.options)
@@ -54,9 +61,10 @@ def tracks(transcript: Transcript, cues: CuePair) -> list[tuple[str, str, tuple[
     is English itself (the two would share a file name and say the same thing).
     """
     original, english = cues
-    result = [(transcript.language, LABEL_TRANSCRIPT, original)]
+    text_label, translation_label = labels(transcript)
+    result = [(transcript.language, text_label, original)]
     if transcript.language != "en" and any(c.lines for c in english):
-        result.append(("en", LABEL_TRANSLATION, english))
+        result.append(("en", translation_label, english))
     return result
 
 

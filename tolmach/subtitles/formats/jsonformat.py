@@ -16,7 +16,7 @@ from typing import Any
 from tolmach.errors import InputError
 from tolmach.records import Cue, Entity, MediaInfo, ModelInfo, Segment, Stream, Transcript, Word
 from tolmach.subtitles.cues import CuePair
-from tolmach.subtitles.formats.base import LABEL_TRANSCRIPT, LABEL_TRANSLATION, OutputFormat
+from tolmach.subtitles.formats.base import OutputFormat, labels
 
 SCHEMA = "tolmach.transcript/1"
 CONFIDENCE = ("avg_logprob", "no_speech_prob", "compression_ratio", "min_word_probability", "speech_ratio")
@@ -68,7 +68,8 @@ def transcript_to_dict(t: Transcript) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "tool_version": t.tool_version,
-        "label": {"text": LABEL_TRANSCRIPT, "translation": LABEL_TRANSLATION},
+        "label": dict(zip(("text", "translation"), labels(t), strict=True)),
+        "reviewer": t.reviewer,
         "media": media_to_dict(t.media),
         "model": {"name": t.model.name, "path": t.model.path, "sha256": t.model.sha256},
         "language": {"code": t.language, "probability": t.language_probability, "forced": t.language_forced},
@@ -94,6 +95,7 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "doubtful": s.doubtful,
         "flags": list(s.flags),
         "notes": list(s.notes),
+        "reviewed": s.reviewed,
         "entities": [{name: getattr(e, name) for name in ENTITY_FIELDS} for e in s.entities],
         "confidence": {name: _finite(getattr(s, name)) for name in CONFIDENCE},
         "words": [
@@ -144,6 +146,7 @@ def transcript_from_dict(data: dict[str, Any]) -> Transcript:
         timings=dict(data["timings"]),
         tool_version=data["tool_version"],
         warnings=tuple(data["warnings"]),
+        reviewer=data.get("reviewer"),
     )
 
 
@@ -163,6 +166,7 @@ def segment_from_dict(s: dict[str, Any]) -> Segment:
         speaker=s["speaker"],
         # notes and entities came after the first release of the schema: optional when reading
         notes=tuple(s.get("notes", ())),
+        reviewed=bool(s.get("reviewed", False)),
         entities=tuple(Entity(**{k: e[k] for k in ENTITY_FIELDS}) for e in s.get("entities", ())),
         **confidence,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tolmach.records import Segment, Transcript
 from tolmach.subtitles.cues import CuePair
-from tolmach.subtitles.formats.base import LABEL_TRANSCRIPT, LABEL_TRANSLATION, OutputFormat
+from tolmach.subtitles.formats.base import OutputFormat, labels
 
 
 def clock(ms: int) -> str:
@@ -27,10 +27,10 @@ def header(t: Transcript) -> list[str]:
         f"sha256:      {t.media.sha256}",
         f"language:    {t.language} ({how})",
         f"model:       {t.model.name} (sha256 {t.model.sha256})",
-        f"transcript:  {LABEL_TRANSCRIPT}",
+        f"transcript:  {labels(t)[0]}",
     ]
     if any(s.translation for s in t.segments):
-        lines.append(f"translation: {LABEL_TRANSLATION}")
+        lines.append(f"translation: {labels(t)[1]}")
     lines.append(f"doubtful:    {t.doubtful_count} of {len(t.segments)} lines")
     return lines
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,7 @@ from rich.table import Table
 
 from tolmach.cli import HomeOption, app, err, fail, open_archive, out
 from tolmach.errors import OptionsError, TolmachError
-from tolmach.records import ClipInfo, Transcript
+from tolmach.records import ClipInfo, Edit, Transcript
 
 glossary_app = typer.Typer(
     no_args_is_help=True,
@@ -62,17 +63,22 @@ def publish(
             run_id = archive.run_of(id)
             transcript = archive.transcript(run_id)
             record = archive.clip(transcript.media.sha256)
+            edits = archive.edits(run_id)
             key_path = archive.home / KEY_FILE
         info, stem = record.info, Path(record.filename).stem
         files: dict[str, str] = {}
         if thread:
-            posts = build_thread(transcript, info, quote_id=quote, limit=limit)
+            posts = build_thread(transcript, info, reviewer=transcript.reviewer, quote_id=quote, limit=limit)
             files[f"{stem}.thread.txt"] = "\n\n".join(posts) + "\n"
         if quotes:
-            files[f"{stem}.quotes.md"] = quotes_markdown(transcript, info, ids=chosen)
-            files[f"{stem}.quotes.html"] = quotes_html(transcript, info, ids=chosen)
+            files[f"{stem}.quotes.md"] = quotes_markdown(
+                transcript, info, reviewer=transcript.reviewer, ids=chosen
+            )
+            files[f"{stem}.quotes.html"] = quotes_html(
+                transcript, info, reviewer=transcript.reviewer, ids=chosen
+            )
         if manifest:
-            files.update(_manifest_files(transcript, info, stem, files, key_path))
+            files.update(_manifest_files(transcript, info, stem, files, edits, key_path))
         atomic_write_texts({folder / name: text for name, text in files.items()})
     except TolmachError as e:
         raise fail(e) from None
@@ -90,7 +96,12 @@ def publish(
 
 
 def _manifest_files(
-    transcript: Transcript, info: ClipInfo, stem: str, published: dict[str, str], key_path: Path
+    transcript: Transcript,
+    info: ClipInfo,
+    stem: str,
+    published: dict[str, str],
+    edits: Sequence[Edit],
+    key_path: Path,
 ) -> dict[str, str]:
     """The subtitle and JSON outputs, and the signed manifest binding them and ``published``."""
     from tolmach.publish import build_manifest, load_or_create_key, manifest_to_json, sign_manifest
@@ -99,7 +110,8 @@ def _manifest_files(
     files = dict(published)
     for name in MANIFEST_FORMATS:
         files.update({f"{stem}.{suffix}": text for suffix, text in render(name, transcript).items()})
-    unsigned = build_manifest(transcript, info, {n: t.encode() for n, t in files.items()}, ())
+    outputs = {n: t.encode() for n, t in files.items()}
+    unsigned = build_manifest(transcript, info, outputs, edits, reviewer=transcript.reviewer)
     signed = sign_manifest(unsigned, load_or_create_key(key_path))
     files[f"{stem}.manifest.json"] = manifest_to_json(signed)
     return files

@@ -36,6 +36,7 @@ from tolmach.subtitles.formats.jsonformat import (
 )
 from tolmach.text import stems
 
+THUMBS = "thumbs"  # the web app's cached thumbnails: <clip id>.jpg
 ID_LENGTH = 12  # characters of sha256 shown; unique in any archive a person will build
 MIN_PREFIX = 4
 _SEGMENT_COLUMNS = ("id", "start", "end", "speaker", "text", "translation", "doubtful", "reviewed")
@@ -102,9 +103,9 @@ class Archive:
         try:
             self.home.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            from tolmach.media.files import _output_error
+            from tolmach.media.files import output_error
 
-            raise _output_error(self.home, exc) from exc
+            raise output_error(self.home, exc) from exc
         self.store = Store(self.home / "objects")
         self.tmp = self.home / "tmp"
         self.conn = connect(self.home / "archive.db")
@@ -267,6 +268,7 @@ class Archive:
         gone = shas - still
         for sha in gone:
             self.store.remove(sha)
+        (self.home / THUMBS / f"{clip_id}.jpg").unlink(missing_ok=True)  # the web app's cached frame
         return len(gone)
 
     # -- reading ---------------------------------------------------------------------------------

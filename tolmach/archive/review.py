@@ -150,21 +150,29 @@ def _checked(field: str, value: str, row: sqlite3.Row) -> str:
     value = str(value)
     if field == "reviewed":
         if value not in ("0", "1"):
-            raise OptionsError(f"reviewed must be 0 or 1, not '{value}'")
+            raise OptionsError(f"reviewed must be 0 or 1, not '{value}'", "send true or false")
         return value
     if field in ("start", "end"):
         try:
             ms = int(value)
         except ValueError:
-            raise OptionsError(f"{field} must be a whole number of milliseconds, not '{value}'") from None
+            raise OptionsError(
+                f"{field} must be a whole number of milliseconds, not '{value}'", "e.g. 12500 for 0:12.5"
+            ) from None
         start, end = (ms, row["end_ms"]) if field == "start" else (row["start_ms"], ms)
         if not 0 <= start < end:
-            raise OptionsError(f"a line must start before it ends (start {start} ms, end {end} ms)")
+            raise OptionsError(
+                f"a line must start before it ends (start {start} ms, end {end} ms)",
+                "change the other end first, or give both",
+            )
         return str(ms)
     if field == "speaker":
         return " ".join(value.split())[:80]
     if "\x00" in value or len(value) > 2000:
-        raise OptionsError(f"the {field} is not a line of text (too long, or holds NUL)")
+        raise OptionsError(
+            f"the {field} is not a line of text (too long, or holds NUL)",
+            "at most 2000 characters, plain text",
+        )
     return value.strip()
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -46,7 +47,7 @@ err = Console(stderr=True)
 
 
 def fail(error: TolmachError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {error.one_line()}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(error.one_line())}", highlight=False, soft_wrap=True)
     return typer.Exit(error.exit_code)
 
 
@@ -145,7 +146,11 @@ def translate(
                 results.append(_translate_one(source, options, output_dir, quiet, archive, info))
             except TolmachError as e:
                 failed.append(e)
-                err.print(f"[yellow]skipped[/] {source}: {e.one_line()}", highlight=False, soft_wrap=True)
+                err.print(
+                    f"[yellow]skipped[/] {escape(source)}: {escape(e.one_line())}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
     finally:
         if archive is not None:
             archive.close()
@@ -313,7 +318,8 @@ def languages() -> None:
 
 # the other commands register themselves on ``app``
 import tolmach.cli.archive  # noqa: E402
-import tolmach.cli.publish  # noqa: E402, F401
+import tolmach.cli.publish  # noqa: E402
+import tolmach.cli.serve  # noqa: E402, F401
 
 __all__ = ["HomeOption", "app", "clock", "err", "fail", "main", "open_archive", "out"]
 

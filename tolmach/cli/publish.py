@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +12,6 @@ from rich.table import Table
 
 from tolmach.cli import HomeOption, app, err, fail, open_archive, out
 from tolmach.errors import OptionsError, TolmachError
-from tolmach.records import ClipInfo, Edit, Transcript
 
 glossary_app = typer.Typer(
     no_args_is_help=True,
@@ -21,9 +19,6 @@ glossary_app = typer.Typer(
     epilog="Examples:\n\n  tolmach glossary list --search груз\n\n  tolmach glossary import house-terms.tsv",
 )
 app.add_typer(glossary_app, name="glossary")
-
-KEY_FILE = Path("keys") / "manifest-ed25519.pem"  # in the archive folder
-MANIFEST_FORMATS = ("srt", "vtt", "json")  # the outputs a manifest binds, beside the publish outputs
 
 
 @app.command(
@@ -56,6 +51,7 @@ def publish(
         raise fail(bad) from None
     from tolmach.media import atomic_write_texts, check_writable_dir
     from tolmach.publish import build_thread, quotes_html, quotes_markdown
+    from tolmach.publish.bundle import manifest_bundle
 
     try:
         folder = check_writable_dir(output_dir)
@@ -64,7 +60,7 @@ def publish(
             transcript = archive.transcript(run_id)
             record = archive.clip(transcript.media.sha256)
             edits = archive.edits(run_id)
-            key_path = archive.home / KEY_FILE
+            home = archive.home
         info, stem = record.info, Path(record.filename).stem
         files: dict[str, str] = {}
         if thread:
@@ -78,7 +74,7 @@ def publish(
                 transcript, info, reviewer=transcript.reviewer, ids=chosen
             )
         if manifest:
-            files.update(_manifest_files(transcript, info, stem, files, edits, key_path))
+            files = manifest_bundle(transcript, info, stem, files, edits, home)
         atomic_write_texts({folder / name: text for name, text in files.items()})
     except TolmachError as e:
         raise fail(e) from None
@@ -93,28 +89,6 @@ def publish(
             highlight=False,
             soft_wrap=True,
         )
-
-
-def _manifest_files(
-    transcript: Transcript,
-    info: ClipInfo,
-    stem: str,
-    published: dict[str, str],
-    edits: Sequence[Edit],
-    key_path: Path,
-) -> dict[str, str]:
-    """The subtitle and JSON outputs, and the signed manifest binding them and ``published``."""
-    from tolmach.publish import build_manifest, load_or_create_key, manifest_to_json, sign_manifest
-    from tolmach.subtitles import render
-
-    files = dict(published)
-    for name in MANIFEST_FORMATS:
-        files.update({f"{stem}.{suffix}": text for suffix, text in render(name, transcript).items()})
-    outputs = {n: t.encode() for n, t in files.items()}
-    unsigned = build_manifest(transcript, info, outputs, edits, reviewer=transcript.reviewer)
-    signed = sign_manifest(unsigned, load_or_create_key(key_path))
-    files[f"{stem}.manifest.json"] = manifest_to_json(signed)
-    return files
 
 
 @app.command(

@@ -51,7 +51,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         if isinstance(exc, OSError):
-            raise _output_error(target, exc) from exc
+            raise output_error(target, exc) from exc
         raise
     _fsync_dir(target.parent)
 
@@ -79,7 +79,7 @@ def atomic_write_texts(files: Mapping[Path, str], encoding: str = "utf-8") -> No
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         if isinstance(exc, OSError):
-            raise _output_error(target, exc) from exc
+            raise output_error(target, exc) from exc
         raise
     if written:
         _fsync_dir(written[0][1].parent)
@@ -136,11 +136,11 @@ def _new_temp(target: Path) -> Path:
         # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask apply as open() does.
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as exc:
-        raise _output_error(target, exc) from exc
+        raise output_error(target, exc) from exc
     return tmp
 
 
-def _output_error(target: Path, exc: OSError) -> OutputError:
+def output_error(target: Path, exc: OSError) -> OutputError:
     if exc.errno in _FULL:
         return OutputError(f"{target}: not written, the disk is full", HINT_FULL)
     return OutputError(f"{target}: not written ({_reason(exc)})", _hint(exc))

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from tolmach.errors import InputError
 from tolmach.publish.keys import fingerprint, public_key_bytes
-from tolmach.publish.lines import label, one_line
+from tolmach.publish.lines import label, one_line, shown_source
 from tolmach.records import ClipInfo, Edit, Transcript
 
 SCHEMA = "tolmach.manifest/1"
@@ -74,7 +74,7 @@ def build_manifest(
             "container": media.container,
             "streams": [dataclasses.asdict(s) for s in media.streams],
         },
-        "clip": {**dataclasses.asdict(clip), "tags": list(clip.tags)},
+        "clip": {**dataclasses.asdict(clip), "source": shown_source(clip.source), "tags": list(clip.tags)},
         "language": transcript.language,
         "language_probability": transcript.language_probability,
         "language_forced": transcript.language_forced,
@@ -155,6 +155,8 @@ def manifest_to_json(manifest: Mapping[str, Any]) -> str:
 
 def _no_folder(value: object) -> object:
     """An option that is an absolute path (a model folder, a glossary) by its last part only."""
+    if isinstance(value, tuple | list):
+        return [_no_folder(v) for v in value]
     if isinstance(value, str) and value.startswith(("/", "~")):
         return PurePosixPath(value).name or value
     if isinstance(value, str) and PureWindowsPath(value).drive:

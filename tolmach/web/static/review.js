@@ -1,0 +1,450 @@
+// The review page: the clip playing beside its lines; every line editable, markable as reviewed, with
+// its history and undo. The server is the truth: each save answers with the segment as stored, and
+// that is what gets drawn.
+'use strict';
+
+(function () {
+  const { api, el, clock, parseClock, duration, notify, showError } = window.tolmach;
+  const EXPORTS = [
+    ['Subtitles', ['en.srt', '{lang}.srt', 'en.vtt', '{lang}.vtt', 'ass']],
+    ['Transcript', ['json', 'txt']],
+    ['Publish', ['thread.txt', 'quotes.md', 'quotes.html', 'manifest.json']],
+  ];
+  const EDITABLE = ['speaker', 'start', 'end', 'text', 'translation'];
+
+  const state = {
+    id: '', // the clip ID as the URL gave it, then as the server gives it
+    language: '', // the spoken language, from the current run
+    segments: [],
+    index: -1, // the selected line (keyboard cursor, and the playing line while following)
+    editing: -1, // the line whose edit form is open
+    player: null,
+  };
+
+  const lines = () => document.getElementById('lines');
+  const lineNode = (index) => lines().children[index];
+  const base = () => `/api/clips/${state.id}`;
+
+  // -- header, player, exports, review state ------------------------------------------------------
+
+  function renderHeader(clip) {
+    document.title = `${clip.title || clip.filename} · tolmach`;
+    document.getElementById('clip-title').textContent = clip.title || clip.filename;
+    const count = `${state.segments.length} line${state.segments.length === 1 ? '' : 's'}`;
+    const meta = [state.language, duration(clip.duration_ms), count, clip.place, clip.filmed];
+    if (clip.title && clip.filename) meta.push(clip.filename);
+    document.getElementById('clip-meta').textContent = meta.filter(Boolean).join(' · ');
+  }
+
+  function renderPlayer(clip) {
+    state.player = window.tolmach.createPlayer(document.getElementById('player'), {
+      base: base(),
+      hasVideo: clip.has_video,
+      language: state.language,
+      button: document.getElementById('track-switch'),
+      onTime: followPlayback,
+    });
+    // audio has no picture to draw subtitles on, so the current line is shown under the player instead
+    document.getElementById('caption').hidden = clip.has_video;
+  }
+
+  function renderExports() {
+    const groups = EXPORTS.map(([heading, names]) =>
+      el('div', { class: 'export-group' }, [
+        el('span', { class: 'muted small' }, heading),
+        ...names.map((pattern) => {
+          const name = pattern.replace('{lang}', state.language);
+          return el('a', { class: 'button small', href: `${base()}/export/${name}`, download: true }, name);
+        }),
+      ]),
+    );
+    document.getElementById('exports').replaceChildren(...groups);
+  }
+
+  // The label is the server's (the one the exports carry), so the page and the files say the same.
+  function renderReview(data) {
+    const review = data.review;
+    const fallback = review.reviewer
+      ? `Reviewed by ${review.reviewer}`
+      : 'Machine translation — not reviewed';
+    const label = document.getElementById('label');
+    label.textContent = data.run && data.run.label ? data.run.label.translation : fallback;
+    label.className = `label ${review.reviewer ? 'reviewed' : 'draft'}`;
+    const bar = document.getElementById('review-progress');
+    bar.max = review.total || 1;
+    bar.value = review.reviewed;
+    document.getElementById('review-count').textContent =
+      `${review.reviewed} of ${review.total} lines reviewed`;
+  }
+
+  async function reloadReview() {
+    renderReview(await api('GET', base()));
+  }
+
+  // -- lines ---------------------------------------------------------------------------------------
+
+  function confidence(seg) {
+    const value = seg.confidence ? seg.confidence.avg_logprob : null;
+    if (value === null || value === undefined) return null;
+    // Whisper's own doubt threshold is -1.0; the meter turns amber below -0.5 and red below it
+    return el('span', { class: 'confidence', title: `average log-probability ${value.toFixed(2)}` }, [
+      el('meter', { min: -2, max: 0, low: -1, high: -0.5, optimum: 0, value: Math.max(-2, value) }),
+      el('span', { class: 'small muted' }, value.toFixed(2)),
+    ]);
+  }
+
+  function lineHead(seg) {
+    const flags = seg.flags.length ? seg.flags : seg.doubtful ? ['doubtful'] : [];
+    return el('div', { class: 'line-head' }, [
+      el('a', { class: 'num', href: `#line-${seg.id}`, title: 'link to this line' }, String(seg.id)),
+      el('span', { class: 'time', 'data-field': 'start' }, `${clock(seg.start)} – ${clock(seg.end)}`),
+      seg.speaker ? el('span', { class: 'speaker', 'data-field': 'speaker' }, seg.speaker) : null,
+      confidence(seg),
+      ...flags.map((flag) => el('span', { class: 'flag' }, flag)),
+      el('span', { class: 'spacer' }),
+      el('label', { class: 'check reviewed-box' }, [
+        el('input', { type: 'checkbox', class: 'reviewed-toggle', checked: seg.reviewed }),
+        ' reviewed',
+      ]),
+      el('button', { type: 'button', class: 'quiet small edit' }, 'Edit'),
+      el(
+        'button',
+        { type: 'button', class: 'quiet small history-toggle', 'aria-expanded': 'false' },
+        'History',
+      ),
+    ]);
+  }
+
+  // the translator's notes the pipeline attached (slang, units, names it recognised)
+  function notesList(notes) {
+    if (!notes.length) return null;
+    const items = notes.map((note) => el('li', {}, note));
+    return el('ul', { class: 'notes' }, items);
+  }
+
+  function lineItem(seg) {
+    const classes = ['line'];
+    if (seg.doubtful) classes.push('doubtful');
+    if (seg.reviewed) classes.push('is-reviewed');
+    return el('li', { id: `line-${seg.id}`, class: classes.join(' '), tabindex: -1 }, [
+      lineHead(seg),
+      el('p', { class: 'orig', lang: state.language, 'data-field': 'text' }, seg.text),
+      el('p', { class: 'en', lang: 'en', 'data-field': 'translation' }, seg.translation || ''),
+      notesList(seg.notes),
+      el('div', { class: 'history', hidden: true }),
+    ]);
+  }
+
+  function redrawLine(index) {
+    const fresh = lineItem(state.segments[index]);
+    const old = lineNode(index);
+    fresh.classList.toggle('current', index === state.index);
+    if (index === state.index) fresh.setAttribute('aria-current', 'true');
+    const focused = old.contains(document.activeElement);
+    old.replaceWith(fresh);
+    if (focused) fresh.focus({ preventScroll: true });
+    return fresh;
+  }
+
+  function select(index, { seek = false, focus = false, block = 'nearest' } = {}) {
+    if (index < 0 || index >= state.segments.length) return;
+    const old = lineNode(state.index);
+    if (old) {
+      old.classList.remove('current');
+      old.removeAttribute('aria-current');
+    }
+    state.index = index;
+    const node = lineNode(index);
+    node.classList.add('current');
+    node.setAttribute('aria-current', 'true');
+    node.scrollIntoView({ block });
+    if (focus) node.focus({ preventScroll: true });
+    if (seek) state.player.seek(state.segments[index].start);
+  }
+
+  function lineAt(ms) {
+    return state.segments.findIndex((seg) => seg.start <= ms && ms < seg.end);
+  }
+
+  // timeupdate moves the highlight while playing; a seek moves it even when paused
+  function followPlayback(ms, seeked) {
+    const index = lineAt(ms);
+    const caption = document.getElementById('caption');
+    if (!caption.hidden) caption.textContent = index >= 0 ? state.segments[index].translation || '' : '';
+    if (index < 0 || index === state.index || state.editing >= 0) return;
+    if (!document.getElementById('follow').checked || (state.player.media.paused && !seeked)) return;
+    select(index);
+  }
+
+  // -- editing -------------------------------------------------------------------------------------
+
+  function editForm(seg) {
+    const rows = (text) => Math.max(2, Math.ceil((text || '').length / 60));
+    const input = (name, value, label, attrs) =>
+      el('label', { class: `field field-${name}` }, [label, el('input', { name, value, ...attrs })]);
+    const area = (name, value, label, lang) =>
+      el('label', { class: `field field-${name}` }, [
+        label,
+        el('textarea', { name, rows: rows(value), lang }, value || ''),
+      ]);
+    return el('form', { class: 'edit-form' }, [
+      el('div', { class: 'row' }, [
+        input('speaker', seg.speaker || '', 'Speaker', { type: 'text', size: 8 }),
+        input('start', clock(seg.start, 3), 'Start', { type: 'text', size: 9, inputmode: 'decimal' }),
+        input('end', clock(seg.end, 3), 'End', { type: 'text', size: 9, inputmode: 'decimal' }),
+      ]),
+      area('text', seg.text, 'Original', state.language),
+      area('translation', seg.translation, 'English', 'en'),
+      el('div', { class: 'row' }, [
+        el('button', { type: 'submit', class: 'primary small' }, 'Save and next'),
+        el('button', { type: 'button', class: 'quiet small cancel' }, 'Cancel'),
+        el('span', { class: 'muted small' }, 'Ctrl+Enter saves, Esc cancels'),
+      ]),
+    ]);
+  }
+
+  function startEdit(index, field = 'translation') {
+    if (index < 0) return;
+    if (state.editing >= 0 && state.editing !== index) cancelEdit();
+    if (state.editing === index) return;
+    select(index);
+    state.editing = index;
+    const node = lineNode(index);
+    const form = editForm(state.segments[index]);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      save(true);
+    });
+    form.querySelector('.cancel').addEventListener('click', cancelEdit);
+    node.classList.add('editing');
+    node.querySelector('.orig').replaceWith(form);
+    node.querySelector('.en').remove();
+    const target = form.elements[field] || form.elements.translation;
+    target.focus();
+    target.setSelectionRange(target.value.length, target.value.length);
+  }
+
+  function cancelEdit() {
+    const index = state.editing;
+    if (index < 0) return;
+    state.editing = -1;
+    redrawLine(index).focus({ preventScroll: true });
+  }
+
+  // Only the fields that changed go to the server, so the history records just those.
+  function changes(form, seg) {
+    const body = {};
+    for (const name of EDITABLE) {
+      let value = form.elements[name].value;
+      if (name === 'start' || name === 'end') {
+        value = parseClock(value);
+        if (Number.isNaN(value)) throw new Error(`${name} is not a time: write it as m:ss.mmm`);
+      } else if (name !== 'text' && name !== 'translation') {
+        value = value.trim();
+      }
+      const before = name === 'speaker' ? seg.speaker || '' : seg[name];
+      if (value !== before) body[name] = value;
+    }
+    return body;
+  }
+
+  async function save(next) {
+    const index = state.editing;
+    if (index < 0) return;
+    const seg = state.segments[index];
+    const form = lineNode(index).querySelector('form');
+    let body;
+    try {
+      body = changes(form, seg);
+      if (Object.keys(body).length) {
+        const reply = await api('PATCH', `${base()}/segments/${seg.id}`, body);
+        state.segments[index] = reply.segment;
+        state.player.refresh();
+        reloadReview().catch(showError);
+      }
+    } catch (err) {
+      showError(err);
+      return;
+    }
+    state.editing = -1;
+    redrawLine(index);
+    if (Object.keys(body).length) notify(`Line ${seg.id} saved`, 'ok');
+    const to = next && index + 1 < state.segments.length ? index + 1 : index;
+    select(to, { seek: true, focus: true });
+  }
+
+  async function setReviewed(index, box) {
+    const seg = state.segments[index];
+    try {
+      const reply = await api('PATCH', `${base()}/segments/${seg.id}`, { reviewed: box.checked });
+      state.segments[index] = reply.segment;
+      // only the mark changed: keep the line's nodes (and focus) as they are
+      lineNode(index).classList.toggle('is-reviewed', reply.segment.reviewed);
+      await reloadReview();
+    } catch (err) {
+      box.checked = !box.checked;
+      showError(err);
+    }
+  }
+
+  // -- history -------------------------------------------------------------------------------------
+
+  // What a revision changed, in words a reviewer reads at a glance.
+  function revisionChange(rev) {
+    if (rev.field === 'reviewed') {
+      return [el('span', {}, rev.after === '1' ? 'marked reviewed' : 'took the reviewed mark back')];
+    }
+    const shown = (value) => (rev.field === 'start' || rev.field === 'end' ? clock(Number(value), 3) : value);
+    return [
+      el('del', {}, shown(rev.before)),
+      el('span', { class: 'muted' }, ' → '),
+      el('ins', {}, shown(rev.after)),
+    ];
+  }
+
+  function revisionItem(rev, undone) {
+    const when = (rev.at || '').replace('T', ' ').slice(0, 16);
+    const what = rev.undoes ? `undid #${rev.undoes}: ${rev.field}` : rev.field;
+    const undo = el('button', { type: 'button', class: 'quiet small undo', 'data-revision': rev.id }, 'Undo');
+    return el('li', { class: undone ? 'undone' : '' }, [
+      el('span', { class: 'small muted' }, `#${rev.id} ${when} ${rev.author}`),
+      el('span', { class: 'rev-field' }, what),
+      ...revisionChange(rev),
+      undone ? el('span', { class: 'small muted' }, 'undone') : undo,
+    ]);
+  }
+
+  async function showHistory(index) {
+    const seg = state.segments[index];
+    const node = lineNode(index);
+    const panel = node.querySelector('.history');
+    const { revisions } = await api('GET', `${base()}/revisions?segment=${seg.id}`);
+    const undone = new Set(revisions.map((r) => r.undoes).filter(Boolean));
+    const items = [...revisions].reverse().map((r) => revisionItem(r, undone.has(r.id))); // newest first
+    panel.replaceChildren(
+      items.length
+        ? el('ol', { class: 'revisions' }, items)
+        : el('p', { class: 'muted small' }, 'No changes yet: this line is as the machine wrote it.'),
+    );
+    panel.hidden = false;
+    node.querySelector('.history-toggle').setAttribute('aria-expanded', 'true');
+  }
+
+  function toggleHistory(index) {
+    const node = lineNode(index);
+    const panel = node.querySelector('.history');
+    if (!panel.hidden) {
+      panel.hidden = true;
+      node.querySelector('.history-toggle').setAttribute('aria-expanded', 'false');
+      return;
+    }
+    showHistory(index).catch(showError);
+  }
+
+  async function undo(index, revisionId) {
+    try {
+      const reply = await api('POST', `${base()}/revisions/${revisionId}/undo`);
+      state.segments[index] = reply.segment;
+      redrawLine(index);
+      state.player.refresh();
+      await Promise.all([showHistory(index), reloadReview()]);
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  // -- events --------------------------------------------------------------------------------------
+
+  function onLinesClick(event) {
+    const node = event.target.closest('li.line');
+    if (!node) return;
+    const index = [...lines().children].indexOf(node);
+    const target = event.target;
+    if (target.closest('.edit')) return startEdit(index);
+    if (target.closest('.history-toggle')) return toggleHistory(index);
+    const undoButton = target.closest('.undo');
+    if (undoButton) return undo(index, undoButton.dataset.revision);
+    if (target.closest('a, button, input, label, textarea, form, .history')) return undefined;
+    return select(index, { seek: true, focus: true });
+  }
+
+  function onLinesDoubleClick(event) {
+    const field = event.target.closest('[data-field]');
+    const node = event.target.closest('li.line');
+    if (!field || !node || node.classList.contains('editing')) return;
+    startEdit([...lines().children].indexOf(node), field.dataset.field);
+  }
+
+  function onLinesChange(event) {
+    if (!event.target.matches('.reviewed-toggle')) return;
+    const index = [...lines().children].indexOf(event.target.closest('li.line'));
+    setReviewed(index, event.target);
+  }
+
+  function onKey(event) {
+    const target = event.target;
+    if (state.editing >= 0) {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        cancelEdit();
+      } else if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        save(true);
+      }
+      return;
+    }
+    if (event.altKey || event.ctrlKey || event.metaKey || !state.player) return;
+    if (target.matches('input:not([type="checkbox"]), textarea, select')) return;
+    const key = event.key.toLowerCase();
+    if (key === 'j' || key === 'k') {
+      event.preventDefault();
+      const from = state.index < 0 ? (key === 'j' ? -1 : 1) : state.index;
+      select(from + (key === 'j' ? 1 : -1), { seek: true, focus: true });
+    } else if (key === ' ') {
+      // buttons, checkboxes and the player's own controls keep Space for themselves
+      if (target.matches('button, a, input, video, audio')) return;
+      event.preventDefault();
+      state.player.toggle();
+    } else if (key === 'enter') {
+      if (target.matches('button, a')) return;
+      event.preventDefault();
+      startEdit(Math.max(0, state.index));
+    }
+  }
+
+  function openHash() {
+    const match = /^#line-(\d+)$/.exec(location.hash);
+    if (!match) return;
+    const index = state.segments.findIndex((seg) => seg.id === Number(match[1]));
+    if (index >= 0) select(index, { seek: true, focus: true, block: 'center' });
+  }
+
+  async function load() {
+    state.id = document.getElementById('review').dataset.clip;
+    const data = await api('GET', base());
+    state.language = (data.run && data.run.language) || data.clip.language || '';
+    state.id = data.clip.id || state.id;
+    state.segments = data.segments;
+    renderHeader(data.clip);
+    renderPlayer(data.clip);
+    renderExports();
+    renderReview(data);
+    lines().replaceChildren(...state.segments.map(lineItem));
+    if (!data.run) {
+      lines().append(el('li', { class: 'empty' }, 'No lines yet: this clip has no finished translation.'));
+    }
+    openHash();
+  }
+
+  document.addEventListener('DOMContentLoaded', () => {
+    lines().addEventListener('click', onLinesClick);
+    lines().addEventListener('dblclick', onLinesDoubleClick);
+    lines().addEventListener('change', onLinesChange);
+    document.addEventListener('keydown', onKey);
+    window.addEventListener('hashchange', openHash);
+    load().catch((err) => {
+      document.getElementById('clip-title').textContent = 'This clip could not be loaded';
+      showError(err);
+    });
+  });
+})();

@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-EXTRAS ?= test,bench,lint,pull,fetch,web
+EXTRAS ?= test,bench,lint,pull,fetch,web,diarize
 comma := ,
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)-$(subst $(comma),_,$(EXTRAS))
 DEMO_OUT ?= out/demo
@@ -29,6 +29,8 @@ $(PY):
 
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q --upgrade pip
+	# the CPU build of torch, pinned, before anything can pull the CUDA one (speaker embeddings need it)
+	$(if $(findstring diarize,$(EXTRAS)),$(PY) -m pip install -q torch==2.13.0)
 	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
 	rm -f $(VENV)/.installed-* && touch $@
 

@@ -357,3 +357,29 @@ def test_awkward_speech_never_loses_a_word_nor_breaks_the_hard_rules(seed: int) 
             assert 1 <= len(cue.lines) <= 2 and cue.end - cue.start <= RULES.max_duration_ms
             # Only a word longer than a line may make a line longer than 42 characters.
             assert all(len(line) <= 42 or " " not in line for line in cue.lines), cue
+
+
+def test_two_speakers_close_together_share_an_event_with_a_hyphen_each() -> None:
+    """The dialogue convention: one event, one line per speaker, each line starting with "- "."""
+    ask = seg(1, [(1000, 1400, "Ты"), (1400, 1900, "откуда?")], "Where are you from?", speaker="S1")
+    answer = seg(2, [(2100, 2600, "Из"), (2600, 3300, "Бахмута.")], "From Bakhmut.", speaker="S2")
+    original, english = build_cues([ask, answer], RULES)
+    assert lines(original) == [("- Ты откуда?", "- Из Бахмута.")]
+    assert lines(english) == [("- Where are you from?", "- From Bakhmut.")]
+    assert times(original) == times(english) and original[0].start == 1000 and original[0].speaker is None
+    assert_rules(original)
+    assert_rules(english)
+
+
+def test_dialogue_is_not_joined_for_one_speaker_a_long_gap_or_a_long_line() -> None:
+    a = seg(1, [(1000, 1400, "Ты"), (1400, 1900, "откуда?")], "Where are you from?", speaker="S1")
+    same = dataclasses.replace(
+        seg(2, [(2100, 2600, "Из"), (2600, 3300, "Бахмута.")], "From Bakhmut."), speaker="S1"
+    )
+    late = seg(2, [(2600, 3000, "Из"), (3000, 3700, "Бахмута.")], "From Bakhmut.", speaker="S2")
+    long_text = "From Bakhmut, where we stood for three weeks under fire."
+    long = seg(2, [(2100, 2600, "Из"), (2600, 3300, "Бахмута.")], long_text, speaker="S2")
+    for second in (same, late, long):
+        original, english = build_cues([a, second], RULES)
+        assert len(original) == len(english) == 2, second
+        assert not any(line.startswith("- ") for c in original + english for line in c.lines)

@@ -54,11 +54,11 @@ SEGMENTS = (
     ),
     Segment(
         2,
-        5000,
-        6500,
+        5600,  # 1 s after line 1: too far apart to share a dialogue event
+        7100,
         "Позывной «Гром» на связи.",
         "Call sign <Thunder> & co. on the line.",
-        words((5000, 5600, "Позывной"), (5600, 6000, "«Гром»"), (6000, 6200, "на"), (6200, 6500, "связи.")),
+        words((5600, 6200, "Позывной"), (6200, 6600, "«Гром»"), (6600, 6800, "на"), (6800, 7100, "связи.")),
         avg_logprob=-1.5,
         min_word_probability=0.25,
         doubtful=True,
@@ -225,7 +225,7 @@ def test_json_round_trips_exactly_and_carries_everything() -> None:
         ["low-logprob", "low-word-probability"],
         "S2",
     )
-    assert second["words"][1] == {"start": 5600, "end": 6000, "text": " «Гром»", "probability": 0.875}
+    assert second["words"][1] == {"start": 6200, "end": 6600, "text": " «Гром»", "probability": 0.875}
     assert [c["lines"] for c in data["cues"]["english"]] == [list(c.lines) for c in CUES[1]]
     assert [(c["start"], c["end"]) for c in data["cues"]["original"]] == [(c.start, c.end) for c in CUES[0]]
     assert "Связи" in text  # written as UTF-8, not \\u escapes
@@ -267,7 +267,7 @@ def test_txt_is_a_readable_transcript_with_header_and_labels() -> None:
         "[00:00:02.000 → 00:00:04.600] S1: Связи нет уже третий день.\n"
         "    EN: No contact for the third day now.\n"
         "\n"
-        "[00:00:05.000 → 00:00:06.500] S2: Позывной «Гром» на связи.\n"
+        "[00:00:05.600 → 00:00:07.100] S2: Позывной «Гром» на связи.\n"
         "    EN: Call sign <Thunder> & co. on the line.\n"
         "    CHECK: low-logprob, low-word-probability\n"
     )

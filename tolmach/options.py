@@ -65,6 +65,10 @@ class Options:
     entities: bool = field(
         default=True, metadata=_help("find people, places, units and ranks in the original text")
     )
+    speakers: str = field(
+        default="auto",
+        metadata=_help("speakers: auto (estimate), a number (2, 3, ...), or 1 to skip telling voices apart"),
+    )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,6 +100,8 @@ class Options:
                 raise OptionsError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.threads < 0 or self.no_repeat_ngram_size < 0:
             raise OptionsError("threads and no_repeat_ngram_size cannot be negative")
+        if self.speakers != "auto" and not (self.speakers.isdigit() and 1 <= int(self.speakers) <= 20):
+            raise OptionsError(f"--speakers '{self.speakers}' is not auto or a number", "e.g. auto, 1, 2, 3")
         if not 1.0 <= self.fps <= 240.0:
             raise OptionsError(f"fps {self.fps} is outside 1-240")
         return self

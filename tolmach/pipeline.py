@@ -15,7 +15,7 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,11 +24,13 @@ from tolmach import __version__
 from tolmach.archive.archive import run_id_for
 from tolmach.asr.models import resolve_model
 from tolmach.asr.transcribe import Progress, decoder_for, transcribe
+from tolmach.asr.windows import Region
+from tolmach.errors import MissingExtraError
 from tolmach.media import atomic_write_texts, check_writable_dir, ingest, sha256_file
 from tolmach.media.fetch import fetch, is_url
 from tolmach.media.probe import check_input_file
 from tolmach.options import Options
-from tolmach.records import ClipInfo, ModelInfo, Transcript
+from tolmach.records import ClipInfo, ModelInfo, Segment, Transcript
 from tolmach.subtitles import CueRules, build_cues, render
 from tolmach.translate import Glossary, load_glossary
 
@@ -36,7 +38,17 @@ if TYPE_CHECKING:
     from tolmach.archive import Archive
 
 # the options that change the transcript or translation; the others only change how files are written
-SHAPING = ("lang", "translate", "beam_size", "no_repeat_ngram_size", "vad", "batch_size", "compute_type")
+SHAPING = (
+    "lang",
+    "translate",
+    "beam_size",
+    "no_repeat_ngram_size",
+    "vad",
+    "batch_size",
+    "compute_type",
+    "speakers",
+)
+NO_DIARIZE = "one speaker assumed: telling voices apart needs pip install 'tolmach[diarize]'"
 USER_GLOSSARY = "glossary.tsv"  # in the archive folder: what 'tolmach glossary add' writes
 
 Started = Callable[[int], None]  # called once the clip's duration (ms) is known
@@ -81,6 +93,10 @@ def translate_clip(
     >>> transcript = translate_clip("clip.mp4", Options(lang="ru"))  # doctest: +SKIP
     """
     options = (options or Options()).validate()
+    if options.speakers not in ("auto", "1"):
+        from tolmach.diarize import require_diarize
+
+        require_diarize()  # a fixed number of speakers without the extra fails now, not after decoding
     if glossary is None:
         glossary = glossary_for(options)
     clock = time.perf_counter()
@@ -99,7 +115,12 @@ def translate_clip(
     hotwords = glossary.hotwords if glossary is not None and options.hotwords else None
     result = transcribe(samples, decoder, options, progress, hotwords)
     timings = {"ingest": round(ingest_s, 3), **dict(result.timings)}
-    segments = result.segments
+    segments, warnings = result.segments, result.warnings
+    if options.speakers != "1" and segments:
+        lap = time.perf_counter()
+        segments, notice = _speakers(samples, segments, options.speakers, result.regions)
+        warnings += (notice,) if notice else ()
+        timings["speakers"] = round(time.perf_counter() - lap, 3)
     if glossary is not None and options.translate:
         segments = glossary.apply(segments, result.language)
     if options.entities:
@@ -119,8 +140,25 @@ def translate_clip(
         options=options.as_dict(),
         timings=timings,
         tool_version=__version__,
-        warnings=result.warnings,
+        warnings=warnings,
     )
+
+
+def _speakers(
+    samples: Any, segments: tuple[Segment, ...], speakers: str, regions: Sequence[Region]
+) -> tuple[tuple[Segment, ...], str]:
+    """Who speaks each line; with ``auto`` and no diarize extra, everything stays one speaker."""
+    from tolmach.diarize import assign_speakers, diarize, require_diarize
+
+    try:
+        require_diarize()
+    except MissingExtraError:
+        if speakers == "auto":
+            return segments, NO_DIARIZE
+        raise
+    # the transcription's speech regions: running the VAD again would cost a pass over the clip
+    turns = diarize(samples, None if speakers == "auto" else int(speakers), regions=regions or None)
+    return assign_speakers(segments, turns), ""
 
 
 def output_paths(transcript: Transcript, options: Options, folder: Path, stem: str) -> dict[Path, str]:

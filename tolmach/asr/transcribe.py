@@ -44,6 +44,7 @@ class AsrResult:
     warnings: tuple[str, ...] = ()
     timings: tuple[tuple[str, float], ...] = ()
     device: str = "cpu"
+    regions: tuple[Region, ...] = ()  # the speech the VAD found (ms), for later stages to reuse
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
@@ -135,7 +136,14 @@ def transcribe(
         warnings.append(f"dropped {dropped} line(s) that looked invented over non-speech audio")
     speech_ms = sum(r.end - r.start for r in regions)
     return AsrResult(
-        language, probability, options.lang is not None, segments, speech_ms, tuple(warnings), clock.laps
+        language,
+        probability,
+        options.lang is not None,
+        segments,
+        speech_ms,
+        tuple(warnings),
+        clock.laps,
+        regions=tuple(regions),
     )
 
 

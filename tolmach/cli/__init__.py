@@ -102,6 +102,9 @@ def translate(
     compute_type: Annotated[str | None, typer.Option(help="int8, float16, ... (default: auto).")] = None,
     threads: Annotated[int | None, typer.Option(help="CPU threads (0 = all cores).")] = None,
     reading_speed: Annotated[str | None, typer.Option(help="normal (20 cps) or slow (17 cps).")] = None,
+    speakers: Annotated[
+        str | None, typer.Option(help="auto (estimate), a number, or 1 to skip telling voices apart.")
+    ] = None,
     glossary: Annotated[
         list[Path] | None, typer.Option("--glossary", help="Your glossary file (TSV or TOML); repeatable.")
     ] = None,
@@ -128,6 +131,7 @@ def translate(
         compute_type=compute_type,
         threads=threads,
         reading_speed=reading_speed,
+        speakers=speakers,
         translate=False if no_translate else None,
         glossary=False if no_glossary else None,
         glossaries=",".join(str(p) for p in glossary) if glossary else None,

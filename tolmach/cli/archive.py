@@ -244,3 +244,55 @@ def _marked(spans: Spans) -> str:
     """Matched words in bold yellow on a terminal, between asterisks when piped (colour would be lost)."""
     mark = "[bold yellow]{}[/]" if out.is_terminal else "*{}*"
     return "".join(mark.format(escape(s)) if hit else escape(s) for s, hit in spans)
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  tolmach speakers 3636ce09\n\n"
+        '  tolmach speakers 3636ce09 S1="Company commander" S2=Interviewer'
+    )
+)
+def speakers(
+    id: Annotated[str, typer.Argument(help="Clip or run ID.")],
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help='LABEL=NAME pairs, e.g. S1="Company commander".', show_default=False),
+    ] = None,
+    author: Annotated[str, typer.Option(help="Who is naming them (kept in the history).")] = "",
+    home: HomeOption = None,
+) -> None:
+    """List a clip's speakers, or name them: the names then appear in every output."""
+    import getpass
+
+    try:
+        pairs = [_pair(n) for n in names or ()]
+        with open_archive(home) as archive:
+            run_id = archive.run_of(id)
+            segments = archive.transcript(run_id).segments
+            who = author.strip() or getpass.getuser()
+            for label, name in pairs:
+                lines = [s.id for s in segments if s.speaker == label]
+                if not lines:
+                    raise OptionsError(
+                        f"no line is spoken by '{label}' in this clip", "see 'tolmach speakers ID'"
+                    )
+                for number in lines:
+                    archive.edit(run_id, number, "speaker", name, who)
+            segments = archive.transcript(run_id).segments
+    except TolmachError as e:
+        raise fail(e) from None
+    table = Table()
+    for column in ("speaker", "lines", "speech", "first line"):
+        table.add_column(column, overflow="fold")
+    for label in dict.fromkeys(s.speaker or "(none)" for s in segments):
+        mine = [s for s in segments if (s.speaker or "(none)") == label]
+        spoken = sum(s.end - s.start for s in mine)
+        table.add_row(escape(label), str(len(mine)), clock(spoken), escape(mine[0].text[:60]))
+    out.print(table)
+
+
+def _pair(text: str) -> tuple[str, str]:
+    label, sep, name = text.partition("=")
+    if not sep or not label.strip() or not name.strip():
+        raise OptionsError(f"'{text}' is not LABEL=NAME", 'e.g. S1="Company commander"')
+    return label.strip(), " ".join(name.split())

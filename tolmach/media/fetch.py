@@ -240,6 +240,7 @@ _PREFIX = re.compile(r"^(?:ERROR: )?(?:\[[^\]]+\] (?:[^\s:]+: )?)?")
 _NOISE = re.compile(r" \(caused by .*$|; please report this issue.*$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _ERRNO = re.compile(r"^\[Errno -?\d+\] ")
+_KNOWN_TRANSPORT = ("connection refused", "timed out", "name or service not known", "network is unreachable")
 REASON_CHARS = 200  # at most this many characters of yt-dlp's reason in a message
 
 
@@ -255,6 +256,9 @@ def _reason(exc: Exception) -> str:
     text = _ANSI.sub("", str(getattr(exc, "msg", None) or exc))
     if kind in ("TransportError", "SSLError", "ProxyError", "IncompleteRead") and cause is not None:
         text = _ERRNO.sub("", str(cause)).lower()  # "[Errno 111] Connection refused"
+        for known in _KNOWN_TRANSPORT:  # the words differ between yt-dlp's urllib and requests handlers
+            if known in text:
+                return known
     text = " ".join(_NOISE.sub("", _PREFIX.sub("", text)).split())
     return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 3] + "..."
 

@@ -138,7 +138,51 @@ def build_cues(segments: Sequence[Segment], rules: CueRules | None = None) -> Cu
         seg = plan.segment
         original.append(Cue(start, end, plan.original, seg.id, seg.speaker))
         english.append(Cue(start, end, plan.english, seg.id, seg.speaker))
-    return tuple(original), tuple(english)
+    return _dialogue(original, english, rules)
+
+
+DIALOGUE_GAP_MS = 500  # two speakers' lines this close together may share one event
+
+
+def _dialogue(original: list[Cue], english: list[Cue], rules: CueRules) -> CuePair:
+    """Two short one-line events by different speakers, close together, become one two-line event
+    with a hyphen starting each speaker's line (Netflix and BBC dialogue convention).
+
+    Both tracks keep identical timing, so a pair is joined only when it qualifies in both: each event
+    one line that still fits with "- " in front, the gap under :data:`DIALOGUE_GAP_MS`, and the joined
+    event within the duration and reading-speed rules.
+    """
+    out_o: list[Cue] = []
+    out_e: list[Cue] = []
+    i = 0
+    while i < len(original):
+        if i + 1 < len(original) and _joinable(original, english, i, rules):
+            for track, out in ((original, out_o), (english, out_e)):
+                a, b = track[i], track[i + 1]
+                lines = (f"- {a.lines[0]}", f"- {b.lines[0]}") if a.lines and b.lines else a.lines + b.lines
+                out.append(Cue(a.start, b.end, lines, a.segment_id, None))
+            i += 2
+            continue
+        out_o.append(original[i])
+        out_e.append(english[i])
+        i += 1
+    return tuple(out_o), tuple(out_e)
+
+
+def _joinable(original: list[Cue], english: list[Cue], i: int, rules: CueRules) -> bool:
+    a, b = original[i], original[i + 1]
+    if not a.speaker or not b.speaker or a.speaker == b.speaker or b.start - a.end > DIALOGUE_GAP_MS:
+        return False
+    duration = b.end - a.start
+    if duration > rules.max_duration_ms:
+        return False
+    for track in (original, english):
+        pair = (track[i], track[i + 1])
+        if any(len(c.lines) != 1 or len(c.lines[0]) + 2 > rules.max_chars_per_line for c in pair):
+            return False
+        if rules.needed_ms(sum(len(c.lines[0]) + 2 for c in pair)) > duration:
+            return False
+    return True
 
 
 def _words(text: str) -> list[str]:

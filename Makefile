@@ -54,6 +54,7 @@ bench: install
 	$(PY) bench/subtitles.py
 	$(PY) bench/search.py
 	$(PY) bench/glossary.py
+	$(PY) bench/speakers.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

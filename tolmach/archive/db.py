@@ -83,8 +83,10 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def migrate(conn: sqlite3.Connection) -> list[str]:
     """Apply every registered migration not yet recorded; returns the names applied."""
     conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
     applied = []
-    for name, fn in MIGRATIONS:
+    # an up-to-date archive is opened without taking the write lock (the web app opens one per request)
+    for name, fn in (m for m in MIGRATIONS if m[0] not in done):
         with write(conn):  # re-checked inside the lock: another process may have just applied it
             if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import os
 import secrets
@@ -24,7 +25,18 @@ HINT_DENIED = "choose another folder with -o, or fix its permissions"
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
-    """The hex sha256 of the file's bytes, read in 1 MiB blocks."""
+    """The hex sha256 of the file's bytes, read in 1 MiB blocks.
+
+    Remembered for a file whose inode, size and modification time are unchanged: the pipeline hashes a
+    clip to find a stored run before ingest hashes it again, and a large video should be read once.
+    (The archive re-hashes while copying a file in, so a stale answer could never be stored.)
+    """
+    st = os.stat(path)
+    return _sha256(os.path.realpath(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _sha256(path: str, inode: int, size: int, mtime_ns: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fp:
         while block := fp.read(BLOCK_SIZE):

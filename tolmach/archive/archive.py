@@ -72,6 +72,8 @@ class ClipSummary:
     runs: int
     tags: tuple[str, ...]
     added: str
+    reviewed: int = 0  # lines of the current run a person has marked reviewed
+    has_video: bool = False
 
 
 @dataclass(frozen=True)
@@ -284,6 +286,8 @@ class Archive:
                    r.language, (SELECT count(*) FROM runs WHERE clip_id = c.id) AS runs,
                    (SELECT count(*) FROM segments WHERE run_id = c.current_run) AS lines,
                    (SELECT count(*) FROM segments WHERE run_id = c.current_run AND doubtful) AS doubtful,
+                   (SELECT count(*) FROM segments WHERE run_id = c.current_run AND reviewed) AS reviewed,
+                   c.media,
                    (SELECT group_concat(tag, ' ') FROM tags WHERE clip_id = c.id) AS tags
                 FROM clips c LEFT JOIN runs r ON r.id = c.current_run {where}
                 ORDER BY c.added DESC, c.id""",
@@ -302,6 +306,8 @@ class Archive:
                 runs=r["runs"],
                 tags=tuple(sorted((r["tags"] or "").split())),
                 added=r["added"],
+                reviewed=r["reviewed"],
+                has_video=any(s.get("kind") == "video" for s in json.loads(r["media"]).get("streams", ())),
             )
             for r in rows
         ]

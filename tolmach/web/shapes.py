@@ -32,7 +32,7 @@ JOB_FIELDS = (
 )
 
 
-def clip_summary(c: ClipSummary, reviewed: int, has_video: bool) -> dict[str, Any]:
+def clip_summary(c: ClipSummary) -> dict[str, Any]:
     return {
         "id": c.id[:ID_LENGTH],
         "clip_id": c.id,
@@ -43,11 +43,11 @@ def clip_summary(c: ClipSummary, reviewed: int, has_video: bool) -> dict[str, An
         "duration_ms": c.duration_ms,
         "lines": c.lines,
         "doubtful": c.doubtful,
-        "reviewed": reviewed,
+        "reviewed": c.reviewed,
         "runs": c.runs,
         "tags": list(c.tags),
         "added": c.added,
-        "has_video": has_video,
+        "has_video": c.has_video,
     }
 
 

@@ -126,6 +126,11 @@ class Archive:
     def has_run(self, run_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is not None
 
+    def current_run(self, clip_id: str) -> str | None:
+        """The run a clip's ID stands for (its latest), or None for a clip not in the archive."""
+        row = self.conn.execute("SELECT current_run FROM clips WHERE id = ?", (clip_id,)).fetchone()
+        return row[0] if row is not None else None
+
     def resolve(self, prefix: str) -> tuple[str, str | None]:
         """(clip ID, run ID) for a clip or run ID prefix; a clip means its current run."""
         prefix = prefix.strip().lower()

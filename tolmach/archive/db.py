@@ -247,3 +247,18 @@ def _review_and_jobs(conn: sqlite3.Connection) -> None:
         CREATE INDEX jobs_state ON jobs(state, created);
         """,
     )
+
+
+@migration("0003_batch")
+def _batch(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        ALTER TABLE jobs ADD COLUMN batch TEXT NOT NULL DEFAULT '';     -- '' for the web app's jobs
+        ALTER TABLE jobs ADD COLUMN output TEXT NOT NULL DEFAULT '';    -- folder/stem of the files; '' none
+        ALTER TABLE jobs ADD COLUMN executor TEXT NOT NULL DEFAULT '';  -- local, ray, web
+        ALTER TABLE jobs ADD COLUMN timings TEXT NOT NULL DEFAULT '{}'; -- seconds per stage, as JSON
+        ALTER TABLE jobs ADD COLUMN reused INTEGER NOT NULL DEFAULT 0;  -- 1: done from a stored run
+        CREATE INDEX jobs_batch ON jobs(batch, state);
+        """,
+    )

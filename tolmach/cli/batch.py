@@ -1,0 +1,315 @@
+"""Commands: batch (many clips through a pool of workers or a Ray cluster, resumable) and jobs.
+
+Thin: gather the inputs, build the options, call ``tolmach.jobs.run_batch``, show progress on stderr
+and a summary at the end. Ctrl+C (or SIGTERM) stops the workers, puts running clips back in the queue
+and prints the command that goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shlex
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from tolmach.cli import HomeOption, _parsed, app, clock, err, fail, open_archive, out
+from tolmach.errors import TolmachError
+from tolmach.jobs.report import Watcher
+from tolmach.records import ClipInfo
+from tolmach.settings import load_options
+
+if TYPE_CHECKING:
+    from tolmach.archive.jobs import Job
+    from tolmach.jobs import BatchReport
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n"
+        "  tolmach batch ./clips/ --workers 2 -o out/\n\n"
+        "  tolmach batch list.txt --lang ru --report report.json\n\n"
+        "  tolmach batch list.txt --executor ray --address auto --device cuda\n\n"
+        "Run the same command again after Ctrl+C, a crash or kill -9: it goes on where it stopped."
+    )
+)
+def batch(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="A folder (its media files, at any depth), a .txt list of paths/URLs, or files."),
+    ],
+    output_dir: Annotated[
+        Path | None,
+        typer.Option("--output-dir", "-o", help="Write the outputs here too (default: archive only)."),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes or Ray actors, each with the model.")] = 2,
+    executor: Annotated[str, typer.Option(help="local (worker processes) or ray.")] = "local",
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster: auto or ray://host:10001 (default: a local Ray).")
+    ] = None,
+    timeout: Annotated[
+        float | None, typer.Option(help="Seconds a clip may take before it is failed.")
+    ] = None,
+    retries: Annotated[int, typer.Option(help="More tries for a clip whose worker died.")] = 1,
+    gpus_per_worker: Annotated[
+        float | None, typer.Option(help="Ray: GPU share per actor, e.g. 0.25 (default 1 on GPU nodes).")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Write every job as JSON to this file.")] = None,
+    lang: Annotated[str | None, typer.Option(help="Spoken language, e.g. ru, uk (default: detect).")] = None,
+    model: Annotated[str | None, typer.Option(help="base, a pulled model, or a CTranslate2 folder.")] = None,
+    formats: Annotated[str | None, typer.Option(help="Comma list of srt, vtt, ass, json, txt.")] = None,
+    no_translate: Annotated[bool, typer.Option("--no-translate", help="Transcript only.")] = False,
+    beam_size: Annotated[int | None, typer.Option(help="Beam width (1 = greedy, faster).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="30 s windows decoded together.")] = None,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda or auto.")] = None,
+    compute_type: Annotated[str | None, typer.Option(help="int8, float16, ... (default: auto).")] = None,
+    threads: Annotated[int | None, typer.Option(help="CPU threads per worker (0 = cores / workers).")] = None,
+    speakers: Annotated[
+        str | None, typer.Option(help="auto, a number, or 1 to skip telling voices apart.")
+    ] = None,
+    no_entities: Annotated[bool, typer.Option("--no-entities", help="Do not look for names.")] = False,
+    glossary: Annotated[
+        list[Path] | None, typer.Option("--glossary", help="Your glossary file (TSV or TOML); repeatable.")
+    ] = None,
+    no_glossary: Annotated[bool, typer.Option("--no-glossary", help="No glossary notes.")] = False,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag for every clip; repeatable.")] = None,
+    home: HomeOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Translate many clips with a pool of workers (or Ray), each clip once; resumable."""
+    from tolmach.jobs import BatchInterrupted, BatchSettings, gather, run_batch
+
+    overrides: dict[str, Any] = dict(
+        lang=lang,
+        model=model,
+        formats=formats,
+        beam_size=beam_size,
+        batch_size=batch_size,
+        device=device,
+        compute_type=compute_type,
+        threads=threads,
+        speakers=speakers,
+        translate=False if no_translate else None,
+        entities=False if no_entities else None,
+        glossary=False if no_glossary else None,
+        glossaries=",".join(str(p) for p in glossary) if glossary else None,
+    )
+    settings = BatchSettings(executor, workers, address, timeout, retries, gpus_per_worker)
+    result: BatchReport | None = None
+    try:
+        options = load_options(_parsed(overrides))
+        sources = gather(inputs)
+        with open_archive(home) as archive, _watching(quiet) as watcher, _stop_on_term():
+            result = run_batch(
+                archive, sources, options, output_dir, settings, watcher, ClipInfo("", tags=tuple(tag or ()))
+            )
+    except BatchInterrupted as e:
+        err.print(f"[yellow]{escape(e.message)}[/]", highlight=False, soft_wrap=True)
+        err.print(f"to go on, run: {escape(_again())}", highlight=False, soft_wrap=True)
+        raise typer.Exit(e.exit_code) from None
+    except TolmachError as e:
+        raise fail(e) from None
+    if report is not None:
+        from tolmach.media import atomic_write_text
+
+        atomic_write_text(report, json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
+    _summary(result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _again() -> str:
+    return shlex.join(["tolmach", *sys.argv[1:]])
+
+
+@contextlib.contextmanager
+def _stop_on_term() -> Iterator[None]:
+    """SIGTERM stops the batch as Ctrl+C does: cleanly, with the running clips put back."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Bar(Watcher):
+    """The progress bar over clips and audio, fed by the driver (see ``tolmach.jobs.Watcher``)."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.partial: dict[str, int] = {}
+        self.audio_done = 0
+
+    def planned(self, clips: int, done: int, audio_ms: int, done_ms: int) -> None:
+        if self.progress is None:
+            return
+        self.audio_done = done_ms
+        self.clips = self.progress.add_task("clips", total=clips, completed=done, audio="")
+        self.audio = self.progress.add_task(
+            "audio", total=max(audio_ms, 1), completed=done_ms, audio=f"of {_hours(audio_ms)}"
+        )
+
+    def began(self, job: Job, duration_ms: int) -> None:
+        pass
+
+    def advanced(self, job: Job, done_ms: int) -> None:
+        self.partial[job.id] = done_ms
+        self._audio()
+
+    def ended(self, job: Job) -> None:
+        self.partial.pop(job.id, None)
+        self.audio_done += job.duration_ms
+        if self.progress is not None:
+            self.progress.advance(self.clips)
+        self._audio()
+        if job.state == "failed":
+            self.note(f"[yellow]failed[/] {escape(_failure(job))}")
+
+    def _audio(self) -> None:
+        if self.progress is not None:
+            self.progress.update(self.audio, completed=self.audio_done + sum(self.partial.values()))
+
+    def note(self, text: str) -> None:
+        (self.progress.console if self.progress is not None else err).print(
+            text, highlight=False, soft_wrap=True
+        )
+
+
+@contextlib.contextmanager
+def _watching(quiet: bool) -> Iterator[_Bar]:
+    if quiet:
+        yield _Bar(None)
+        return
+    columns = (
+        TextColumn("{task.description:>5}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[audio]}"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        yield _Bar(progress)
+
+
+def _failure(job: Job) -> str:
+    """The job's error, which names the file when it comes from the pipeline."""
+    said = job.error if job.error.startswith(job.source) else f"{job.source}: {job.error}"
+    return f"{said} (hint: {job.hint})" if job.hint else said
+
+
+def _hours(ms: int) -> str:
+    return f"{ms / 3_600_000:.2f} h audio"
+
+
+def _summary(result: BatchReport) -> None:
+    data = result.as_dict()
+    table = Table(title=f"tolmach batch {result.batch}", title_justify="left")
+    for name in ("clips", "done", "failed", "decoded", "audio", "wall", "clips/min", "audio h/h"):
+        table.add_column(name, no_wrap=True)
+    rate = data["clips_per_minute"]
+    table.add_row(
+        str(data["clips"]),
+        str(data["done"]),
+        str(data["failed"]),
+        str(result.computed),
+        clock(result.computed_ms),
+        f"{result.wall_s:.1f} s",
+        f"{rate:.1f}" if rate else "-",
+        f"{data['audio_hours_per_hour']:.1f}" if result.computed else "-",
+    )
+    out.print(table)
+    for job in result.jobs:
+        if job.state == "failed":
+            err.print(
+                f"[yellow]failed[/] {escape(job.source)}: {escape(job.error)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if not result.ok:
+        err.print(
+            "retry the failed ones: tolmach jobs --retry-failed (or run the same batch again)",
+            highlight=False,
+        )
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  tolmach jobs\n\n  tolmach jobs --failed\n\n"
+        "  tolmach jobs --retry 3f2a9c1d\n\n  tolmach jobs --retry-failed --workers 2"
+    )
+)
+def jobs(
+    failed: Annotated[bool, typer.Option("--failed", help="Only the failed jobs.")] = False,
+    retry: Annotated[
+        list[str] | None, typer.Option("--retry", help="Run a failed job again (ID or prefix); repeatable.")
+    ] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Run every failed job again.")] = False,
+    workers: Annotated[int, typer.Option(help="Workers for the retried jobs.")] = 1,
+    limit: Annotated[int, typer.Option(help="Show at most this many jobs.")] = 200,
+    home: HomeOption = None,
+) -> None:
+    """What is queued, running, done and failed, and why; run failed jobs again."""
+    from tolmach.archive import jobs as table
+
+    try:
+        with open_archive(home) as archive:
+            if retry or retry_failed:
+                ids = [table.resolve(archive.conn, i) for i in retry or ()]
+                ids += table.failed_ids(archive.conn) if retry_failed else []
+                _retry(archive, list(dict.fromkeys(ids)), workers)
+                return
+            shown = table.listed(archive.conn, "failed" if failed else None, limit)
+    except TolmachError as e:
+        raise fail(e) from None
+    grid = Table()
+    for name in ("id", "clip", "state", "attempts", "worker", "error"):
+        grid.add_column(name, overflow="fold", no_wrap=name in ("id", "state"))
+    for job in shown:
+        worker = job.worker.split(":", 3)[-1] if job.worker.startswith("batch:") else job.worker
+        grid.add_row(job.id, Path(job.source).name, job.state, str(job.attempts), worker, job.error)
+    out.print(grid)
+
+
+def _retry(archive: Any, ids: list[str], workers: int) -> None:
+    """Queue the jobs again; a batch's jobs are run now, the web app's are left to its worker."""
+    from tolmach.archive import jobs as table
+    from tolmach.jobs import BatchSettings, options_of, run_jobs
+
+    if not ids:
+        out.print("no failed jobs")
+        return
+    by_batch: dict[str, list[Job]] = {}
+    for job_id in ids:
+        job = table.retry(archive.conn, job_id)
+        by_batch.setdefault(job.batch, []).append(job)
+    for web_job in by_batch.pop("", []):
+        out.print(f"queued {web_job.id} again; the web server runs it", highlight=False)
+    ok = True
+    for batch_id, batch_jobs in by_batch.items():
+        settings = BatchSettings(executor=batch_jobs[0].executor or "local", workers=workers)
+        with _watching(False) as watcher:
+            result = run_jobs(archive, batch_id, batch_jobs, options_of(batch_jobs[0]), settings, watcher)
+        for job in result.jobs:
+            if job.id in ids:
+                out.print(
+                    f"{job.id} {Path(job.source).name}: {job.state} {job.error}".rstrip(), highlight=False
+                )
+                ok = ok and job.state == "done"
+    if not ok:
+        raise typer.Exit(1)

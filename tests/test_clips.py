@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from records import make_clip, make_transcript
+
 from tolmach.archive import Archive
 from tolmach.clips import open_clip
 from tolmach.errors import InputError

@@ -81,7 +81,10 @@ def _translated(
 
     options = options.validate()
     glossary = glossary_for(options, archive.home if archive is not None else None)
-    transcript = translate_clip(path, options, progress=progress, started=started, glossary=glossary)
+    stages = archive.stages if archive is not None else None
+    transcript = translate_clip(
+        path, options, progress=progress, started=started, glossary=glossary, stages=stages
+    )
     if archive is None:
         return OpenedClip(transcript, path, path.stem, None)
     files = output_paths(transcript, options, path.parent, path.stem)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -110,6 +111,7 @@ class Archive:
             raise output_error(self.home, exc) from exc
         self.store = Store(self.home / "objects")
         self.tmp = self.home / "tmp"
+        self.stages = self.home / "stages"  # decoded lines kept for reruns (tolmach.asr.cache)
         self.conn = connect(self.home / "archive.db")
 
     def close(self) -> None:
@@ -276,6 +278,7 @@ class Archive:
         for sha in gone:
             self.store.remove(sha)
         (self.home / THUMBS / f"{clip_id}.jpg").unlink(missing_ok=True)  # the web app's cached frame
+        shutil.rmtree(self.stages / clip_id, ignore_errors=True)  # its decoded lines
         return len(gone)
 
     # -- reading ---------------------------------------------------------------------------------

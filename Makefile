@@ -6,17 +6,20 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-EXTRAS ?= test,bench,lint,pull,fetch,web,diarize
+EXTRAS ?= test,bench,lint,pull,fetch,web,diarize,voice,llm,nmt,ray
 comma := ,
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)-$(subst $(comma),_,$(EXTRAS))
 DEMO_OUT ?= out/demo
 
 .PHONY: demo test lint bench system install clean
 
-system:  ## Debian packages: ffmpeg, chromium (browser tests), and venv support when the system Python lacks it
+system:  ## Debian packages: ffmpeg, espeak-ng, fonts-dejavu-core, chromium (browser tests), and venv support when the system Python lacks it
 	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
 		echo "installing ffmpeg with apt-get"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
+	@command -v espeak-ng >/dev/null && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { \
+		echo "installing espeak-ng (fallback voice) and fonts-dejavu-core (Cyrillic subtitles) with apt-get"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng fonts-dejavu-core; }
 	@[ -x /usr/bin/chromium ] || { \
 		echo "installing chromium with apt-get (the browser tests drive it)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
@@ -55,6 +58,9 @@ bench: install
 	$(PY) bench/search.py
 	$(PY) bench/glossary.py
 	$(PY) bench/speakers.py
+	$(PY) bench/batch.py
+	$(PY) bench/text_mt.py
+	$(PY) bench/voice.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,7 @@ SUBTITLE_FORMATS = ("srt", "vtt", "ass")
 ALL_FORMATS = (*SUBTITLE_FORMATS, "json", "txt")
 DEFAULT_FORMATS = ("srt", "vtt", "json", "txt")
 READING_SPEEDS = {"normal": 20.0, "slow": 17.0}  # characters per second (Netflix adult / children)
+ENGINES = ("whisper", "llm", "nmt")  # tolmach.engines.ENGINES holds the classes; docs/ENGINES.md
 
 
 def _help(text: str) -> dict[str, str]:
@@ -70,6 +71,33 @@ class Options:
         metadata=_help("speakers: auto (estimate), a number (2, 3, ...), or 1 to skip telling voices apart"),
     )
 
+    engine: str = field(
+        default="whisper",
+        metadata=_help(
+            "what writes the English: whisper (speech translation, offline), llm (an OpenAI-compatible"
+            " server) or nmt (a CTranslate2 translation model); see docs/ENGINES.md"
+        ),
+    )
+    llm_url: str = field(
+        default="http://127.0.0.1:11434/v1",
+        metadata=_help("engine llm: the server's OpenAI-compatible base URL (Ollama's by default)"),
+    )
+    llm_model: str = field(default="", metadata=_help("engine llm: the model name the server knows"))
+    llm_key_env: str = field(
+        default="TOLMACH_LLM_KEY",
+        metadata=_help("engine llm: the environment variable holding the API key, if the server needs one"),
+    )
+    llm_timeout: float = field(
+        default=120.0, metadata=_help("engine llm: seconds one request may take before it is retried")
+    )
+    nmt_model: str = field(
+        default="", metadata=_help("engine nmt: a CTranslate2 model folder with its SentencePiece files")
+    )
+    allow_remote: bool = field(
+        default=False,
+        metadata=_help("let an engine send the text to another machine (off: only this machine's servers)"),
+    )
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -104,7 +132,37 @@ class Options:
             raise OptionsError(f"--speakers '{self.speakers}' is not auto or a number", "e.g. auto, 1, 2, 3")
         if not 1.0 <= self.fps <= 240.0:
             raise OptionsError(f"fps {self.fps} is outside 1-240")
+        self._validate_engine()
         return self
+
+    def _validate_engine(self) -> None:
+        from urllib.parse import urlsplit
+
+        if self.engine not in ENGINES:
+            raise OptionsError(f"unknown engine '{self.engine}'", f"choose from {', '.join(ENGINES)}")
+        url = urlsplit(self.llm_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise OptionsError(
+                f"llm_url '{self.llm_url}' is not an http(s) URL", "e.g. http://127.0.0.1:11434/v1 (Ollama)"
+            )
+        if url.username or url.password:
+            raise OptionsError(
+                "llm_url holds a user name or password", f"put the API key in ${self.llm_key_env} instead"
+            )
+        if not self.llm_key_env.replace("_", "").isalnum():
+            raise OptionsError(f"llm_key_env '{self.llm_key_env}' is not an environment variable name")
+        if not 0 < self.llm_timeout <= 3600:
+            raise OptionsError(f"llm_timeout {self.llm_timeout} is outside 0-3600 seconds")
+        if self.engine == "llm" and not self.llm_model:
+            raise OptionsError(
+                "engine llm needs a model name",
+                "pass --llm-model, e.g. qwen2.5:7b ('tolmach engines' lists them)",
+            )
+        if self.engine == "nmt" and not self.nmt_model:
+            raise OptionsError(
+                "engine nmt needs a model folder",
+                "pass --nmt-model DIR (docs/ENGINES.md says how to make one)",
+            )
 
 
 OPTION_FIELDS = {f.name: f for f in fields(Options)}

@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from tolmach import __version__
 from tolmach.archive.archive import run_id_for
+from tolmach.asr import cache as asr_cache
 from tolmach.asr.models import resolve_model
 from tolmach.asr.transcribe import Progress, decoder_for, transcribe
 from tolmach.asr.windows import Region
+from tolmach.engines import engine_key, translate_segments
 from tolmach.errors import MissingExtraError
 from tolmach.media import atomic_write_texts, check_writable_dir, ingest, sha256_file
 from tolmach.media.fetch import fetch, is_url
@@ -75,6 +77,7 @@ def run_key(options: Options, model: ModelInfo, glossary: Glossary | None) -> di
     key: dict[str, Any] = {name: getattr(options, name) for name in SHAPING}
     key.update(model=model.sha256, tool=__version__, entities=options.entities, hotwords=options.hotwords)
     key["glossary"] = glossary.fingerprint() if glossary is not None else None
+    key.update(engine_key(options))
     return key
 
 
@@ -85,10 +88,13 @@ def translate_clip(
     progress: Progress | None = None,
     started: Started | None = None,
     glossary: Glossary | None = None,
+    stages: Path | None = None,
 ) -> Transcript:
     """Transcribe and translate one clip; returns the Transcript (nothing is written).
 
     ``glossary`` (default: the built-in one, when ``options.glossary``) glosses terms in the English.
+    ``stages`` (an archive's ``stages/`` folder) keeps the decoded lines, and reads back those decoded
+    before with the same model and decoding options, so that only the later stages run again.
 
     >>> transcript = translate_clip("clip.mp4", Options(lang="ru"))  # doctest: +SKIP
     """
@@ -105,22 +111,42 @@ def translate_clip(
         started(media.duration_ms)
     model = resolve_model(options.model)
     ingest_s = time.perf_counter() - clock
-    decoder = decoder_for(model, options)
+    end = media.duration_ms or len(samples) // 16
     if progress is not None:  # the decoded length can differ from the container's by a frame or two
-        report, end = progress, media.duration_ms or len(samples) // 16
+        report = progress
 
         def progress(ms: int) -> None:
             report(min(ms, end))
 
     hotwords = glossary.hotwords if glossary is not None and options.hotwords else None
-    result = transcribe(samples, decoder, options, progress, hotwords)
-    timings = {"ingest": round(ingest_s, 3), **dict(result.timings)}
+    key = asr_cache.asr_key(
+        media.sha256, model, options, glossary.fingerprint() if hotwords and glossary is not None else ""
+    )
+    cached = asr_cache.load(stages, media.sha256, key) if stages is not None else None
+    if cached is None:
+        result = transcribe(samples, decoder_for(model, options), options, progress, hotwords)
+        if stages is not None:
+            asr_cache.store(stages, media.sha256, key, result)
+    else:  # decoded before with the same model and options: only the later stages run again
+        result = cached
+        if progress is not None:
+            progress(end)
+    timings = {"ingest": round(ingest_s, 3), **({"asr_cached": 1.0} if cached else dict(result.timings))}
     segments, warnings = result.segments, result.warnings
     if options.speakers != "1" and segments:
         lap = time.perf_counter()
         segments, notice = _speakers(samples, segments, options.speakers, result.regions)
         warnings += (notice,) if notice else ()
         timings["speakers"] = round(time.perf_counter() - lap, 3)
+    if options.translate:
+        # the engine writes the English (whisper's: as decoded); the glossary glosses it after
+        lap = time.perf_counter()
+        segments, notices = translate_segments(
+            segments, result.language, options, glossary, whisper=f"whisper:{model.name}"
+        )
+        warnings += notices
+        if options.engine != "whisper":
+            timings["engine"] = round(time.perf_counter() - lap, 3)
     if glossary is not None and options.translate:
         segments = glossary.apply(segments, result.language)
     if options.entities:
@@ -217,7 +243,9 @@ def translate_to_files(
             transcript = archive.transcript(run_id)
             archive.note_source(transcript.media.sha256, info, current_run=run_id)
             return _written(transcript, options, folder, stem, run_id, True)
-        transcript = translate_clip(path, options, progress=progress, started=started, glossary=glossary)
+        transcript = translate_clip(
+            path, options, progress=progress, started=started, glossary=glossary, stages=archive.stages
+        )
         if url:
             transcript = replace(transcript, media=replace(transcript.media, path=url))
         files = output_paths(transcript, options, folder, stem)

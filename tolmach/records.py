@@ -80,6 +80,9 @@ class Segment:
     entities: tuple[Entity, ...] = ()  # people, places, units ... named in ``text``
     notes: tuple[str, ...] = ()  # translator's notes, e.g. from the glossary
     reviewed: bool = False  # a person has checked this line against the audio
+    # what wrote ``translation``: "whisper:base", "llm:qwen2.5:7b", "nmt:opus-mt-ru-en"; with the reason when
+    # an engine's answer was refused and Whisper's line kept: "whisper:base (fallback: llm answer invalid)"
+    translated_by: str = ""
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,8 @@ HomeOption = Annotated[
         "Examples:\n\n"
         "  tolmach translate clip.mp4\n\n"
         "  tolmach translate a.mp4 b.mov -o out/ --lang uk --formats srt,vtt,ass,json\n\n"
-        "  tolmach translate https://example.org/clip.mp4 --title 'Assault on Bakhmut' --tag bakhmut"
+        "  tolmach translate https://example.org/clip.mp4 --title 'Assault on Bakhmut' --tag bakhmut\n\n"
+        "  tolmach translate clip.mp4 --engine llm --llm-url http://127.0.0.1:11434/v1 --llm-model qwen2.5:7b"
     )
 )
 def translate(
@@ -109,6 +110,17 @@ def translate(
         list[Path] | None, typer.Option("--glossary", help="Your glossary file (TSV or TOML); repeatable.")
     ] = None,
     no_glossary: Annotated[bool, typer.Option("--no-glossary", help="No glossary notes.")] = False,
+    engine: Annotated[
+        str | None, typer.Option(help="What writes the English: whisper (default), llm or nmt.")
+    ] = None,
+    llm_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1.")
+    ] = None,
+    llm_model: Annotated[str | None, typer.Option(help="The server's model name, e.g. qwen2.5:7b.")] = None,
+    nmt_model: Annotated[str | None, typer.Option(help="A CTranslate2 translation model folder.")] = None,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="Let the engine send the text to another machine.")
+    ] = False,
     title: Annotated[str, typer.Option(help="Title to file the clip under.")] = "",
     place: Annotated[str, typer.Option(help="Where it was filmed.")] = "",
     filmed: Annotated[str, typer.Option(help="When it was filmed (YYYY-MM-DD if known).")] = "",
@@ -135,6 +147,11 @@ def translate(
         translate=False if no_translate else None,
         glossary=False if no_glossary else None,
         glossaries=",".join(str(p) for p in glossary) if glossary else None,
+        engine=engine,
+        llm_url=llm_url,
+        llm_model=llm_model,
+        nmt_model=nmt_model,
+        allow_remote=True if allow_remote else None,
     )
     info = ClipInfo(source="", title=title, place=place, filmed=filmed, notes=notes, tags=tuple(tag or ()))
     try:
@@ -322,8 +339,12 @@ def languages() -> None:
 
 # the other commands register themselves on ``app``
 import tolmach.cli.archive  # noqa: E402
+import tolmach.cli.batch  # noqa: E402
+import tolmach.cli.engines  # noqa: E402
 import tolmach.cli.publish  # noqa: E402
-import tolmach.cli.serve  # noqa: E402, F401
+import tolmach.cli.render  # noqa: E402
+import tolmach.cli.serve  # noqa: E402
+import tolmach.cli.voice  # noqa: E402, F401
 
 __all__ = ["HomeOption", "app", "clock", "err", "fail", "main", "open_archive", "out"]
 

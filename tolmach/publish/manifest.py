@@ -3,7 +3,8 @@
 A reader who gets a subtitle file, a thread or a quote sheet can ask "was this made from that video,
 by that model, and changed by whom?". The manifest answers: the source's sha256, size and streams; the
 tool version, the model (pinned by the sha256 of its weights), the options and the language; the sha256
-of every line of the transcript and the translation; the human edits; and every output file's size and
+of every line of the transcript and the translation, and which engine wrote each line's English
+(``translated_by``, when known); the human edits; and every output file's size and
 sha256, with, for subtitle files, each cue's timing and text hash, so that a verifier can say which cue
 was changed rather than just "the file differs". It holds no text of the transcript (hashes only: a
 manifest can be published while the testimony itself is withheld) and no local folders: the source and
@@ -92,6 +93,8 @@ def build_manifest(
                 "translation_sha256": line_sha256(s.translation),
                 "doubtful": s.doubtful,
                 "flags": list(s.flags),
+                # the engine and model that wrote the English (with a fallback's reason), when known
+                **({"translated_by": s.translated_by} if s.translated_by else {}),
             }
             for s in transcript.segments
         ],

@@ -101,6 +101,8 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "words": [
             {"start": w.start, "end": w.end, "text": w.text, "probability": w.probability} for w in s.words
         ],
+        # which engine wrote the English (docs/ENGINES.md); absent from transcripts made before it was kept
+        **({"translated_by": s.translated_by} if s.translated_by else {}),
     }
 
 
@@ -167,6 +169,7 @@ def segment_from_dict(s: dict[str, Any]) -> Segment:
         # notes and entities came after the first release of the schema: optional when reading
         notes=tuple(s.get("notes", ())),
         reviewed=bool(s.get("reviewed", False)),
+        translated_by=str(s.get("translated_by", "")),
         entities=tuple(Entity(**{k: e[k] for k in ENTITY_FIELDS}) for e in s.get("entities", ())),
         **confidence,
     )

@@ -1,0 +1,154 @@
+"""Text translation engines (llm, nmt) against references, beside Whisper's own speech translation.
+
+    python bench/text_mt.py [--engine llm|nmt] [--llm-url URL --llm-model NAME] [--nmt-model DIR]
+                            [--allow-remote] [--limit N] [--phone-limit N]
+
+The engine comes from the arguments, else from the settings (config file, TOLMACH_* environment), as
+``tolmach translate`` takes it. Two measures, chrF and BLEU (sacrebleu, corpus level):
+
+- text: the source-original WMT test sets in ../shared/bench-data/text/ (wmt21 ru-en with both
+  references, wmt22 general ru-en and uk-en), line by line through the engine (``--limit`` lines each);
+- speech: ru-phone (96 telephone prompts, 8 kHz): the audio through tolmach's transcription, then the
+  transcript through the engine, scored against the English prompts the Russian was translated from,
+  beside the English Whisper wrote in the same pass (the baseline, run in this process).
+
+With no engine configured it prints Whisper's ru-phone figures and "skipped: no engine configured".
+Whisper translates speech only, so it has no figures on the text sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import DATA, THREADS, clips, load, whisper_model
+from tolmach.asr.decoder import WindowDecoder
+from tolmach.asr.transcribe import transcribe
+from tolmach.engines import Context, Engine, text_engine, translate_segments
+from tolmach.errors import TolmachError
+from tolmach.options import Options
+from tolmach.settings import load_options
+
+TEXT_SETS = (  # (name, language, source file, reference files), all under DATA/text
+    (
+        "wmt21 ru-en",
+        "ru",
+        "wmt21_ru-en/newstest2021.ru-en.src.ru",
+        ("wmt21_ru-en/newstest2021.ru-en.ref.A.en", "wmt21_ru-en/newstest2021.ru-en.ref.B.en"),
+    ),
+    (
+        "wmt22 ru-en",
+        "ru",
+        "wmt22_general_ru-en/generaltest2022.ru-en.src.ru",
+        ("wmt22_general_ru-en/generaltest2022.ru-en.ref.A.en",),
+    ),
+    (
+        "wmt22 uk-en",
+        "uk",
+        "wmt22_general_uk-en/generaltest2022.uk-en.src.uk",
+        ("wmt22_general_uk-en/generaltest2022.uk-en.ref.A.en",),
+    ),
+)
+CHUNK = 64  # lines given to the engine per call (it batches inside)
+
+
+def scores(hyp: list[str], refs: list[list[str]]) -> tuple[float, float]:
+    import sacrebleu
+
+    return sacrebleu.corpus_chrf(hyp, refs).score, sacrebleu.corpus_bleu(hyp, refs).score
+
+
+def read_lines(name: str, limit: int | None) -> list[str]:
+    lines = (DATA / "text" / name).read_text(encoding="utf-8").splitlines()
+    return lines[:limit] if limit else lines
+
+
+def text_sets(engine: Engine, limit: int | None) -> None:
+    print(f"\ntext: source-original WMT sets, first {limit or 'all'} lines each, engine {engine.label}")
+    print(f"{'':24}{'lines':>7}{'chrF':>8}{'BLEU':>8}{'time s':>9}{'kept':>6}")
+    for name, language, source, references in TEXT_SETS:
+        lines = read_lines(source, limit)
+        refs = [read_lines(r, limit) for r in references]
+        clock = time.perf_counter()
+        hyp: list[str] = []
+        kept = 0
+        for start in range(0, len(lines), CHUNK):
+            outcome = engine.run(lines[start : start + CHUNK], Context(source_lang=language, kind="text"))
+            hyp += outcome.lines
+            kept += sum(1 for why in outcome.fallback if why)
+        chrf, bleu = scores(hyp, refs)
+        print(f"{name:24}{len(lines):7d}{chrf:8.1f}{bleu:8.1f}{time.perf_counter() - clock:9.1f}{kept:6d}")
+
+
+def phone(engine: Engine | None, options: Options, limit: int | None) -> None:
+    found = clips("ru-phone", limit)
+    decoder = WindowDecoder(whisper_model())
+    ours = Options(lang="ru", threads=THREADS)
+    whisper_lines: list[str] = []
+    engine_lines: list[str] = []
+    t_whisper = t_engine = 0.0
+    fallbacks = 0
+    for clip in found:
+        clock = time.perf_counter()
+        result = transcribe(load(clip), decoder, ours)
+        t_whisper += time.perf_counter() - clock
+        whisper_lines.append(" ".join(s.translation for s in result.segments))
+        if engine is not None:
+            clock = time.perf_counter()
+            segments, _ = translate_segments(
+                result.segments, "ru", options, engine=engine, whisper="whisper:base"
+            )
+            t_engine += time.perf_counter() - clock
+            engine_lines.append(" ".join(s.translation for s in segments))
+            fallbacks += sum(1 for s in segments if "fallback" in s.translated_by)
+    refs = [[clip.english for clip in found]]
+    print(f"\nru-phone: {len(found)} clips, speech -> tolmach transcript -> English, against the prompts")
+    print(f"{'':24}{'chrF':>8}{'BLEU':>8}{'time s':>9}  (time: transcription with Whisper's English; engine)")
+    chrf, bleu = scores(whisper_lines, refs)
+    print(f"{'whisper base (baseline)':24}{chrf:8.1f}{bleu:8.1f}{t_whisper:9.1f}")
+    if engine is not None:
+        chrf, bleu = scores(engine_lines, refs)
+        extra = f"  ({fallbacks} lines kept Whisper's English)" if fallbacks else ""
+        print(f"{engine.label:24}{chrf:8.1f}{bleu:8.1f}{t_engine:9.1f}{extra}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--engine", choices=("llm", "nmt"), default=None)
+    parser.add_argument("--llm-url", default=None)
+    parser.add_argument("--llm-model", default=None)
+    parser.add_argument("--nmt-model", default=None)
+    parser.add_argument("--allow-remote", action="store_true", default=None)
+    parser.add_argument("--limit", type=int, default=500, help="lines of each text set (0: all)")
+    parser.add_argument("--phone-limit", type=int, default=None, help="only the first N ru-phone clips")
+    args = parser.parse_args()
+    overrides = {
+        "engine": args.engine,
+        "llm_url": args.llm_url,
+        "llm_model": args.llm_model,
+        "nmt_model": args.nmt_model,
+        "allow_remote": args.allow_remote,
+    }
+    options = load_options(overrides)
+    try:
+        engine: Engine | None = text_engine(options)
+    except TolmachError:
+        engine = None
+    if engine is not None:
+        options = options.replace(engine=engine.name)
+    print(f"text_mt: {THREADS} threads; Whisper base int8, beam 5, language forced to ru")
+    phone(engine, options, args.phone_limit)
+    if engine is None:
+        print(
+            "\nskipped: no engine configured (--engine nmt --nmt-model DIR, or --engine llm --llm-model NAME)"
+        )
+        return
+    text_sets(engine, args.limit or None)
+
+
+if __name__ == "__main__":
+    main()

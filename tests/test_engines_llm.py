@@ -232,6 +232,31 @@ def test_remote_servers_are_refused_without_allow_remote() -> None:
         Options(engine="llm").validate()
 
 
+@pytest.mark.parametrize("command", ["translate", "batch"])
+def test_a_remote_server_is_refused_before_any_decoding(
+    command: str, sample: Path, archive_home: Path
+) -> None:
+    with pytest.raises(OptionsError, match=r"would send the text to another machine \(api.example.com\)"):
+        Options(engine="llm", llm_url="https://api.example.com/v1", llm_model="m").validate()
+    args = [
+        command,
+        str(sample),
+        "--engine",
+        "llm",
+        "--llm-url",
+        "https://api.example.com/v1",
+        "--llm-model",
+        "m",
+    ]
+    clock = time.perf_counter()
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert "would send the text to another machine (api.example.com)" in result.output
+    assert "--allow-remote" in result.output
+    assert time.perf_counter() - clock < 5  # refused up front, not after decoding the clip
+    assert not list(archive_home.glob("objects/*/*"))  # nothing stored
+
+
 def test_glossary_renderings_are_in_the_instructions(server: LlmServer, tmp_path: Path) -> None:
     from records import make_transcript
 

@@ -158,6 +158,15 @@ class Options:
                 "engine llm needs a model name",
                 "pass --llm-model, e.g. qwen2.5:7b ('tolmach engines' lists them)",
             )
+        if self.engine == "llm" and not self.allow_remote:
+            from tolmach.engines.base import is_local_url
+
+            if not is_local_url(self.llm_url):  # refused now, not after minutes of decoding
+                raise OptionsError(
+                    f"engine llm would send the text to another machine ({url.hostname})",
+                    "pass --allow-remote (or set allow_remote) if the footage may leave this machine; "
+                    "a server on 127.0.0.1 or localhost needs nothing",
+                )
         if self.engine == "nmt" and not self.nmt_model:
             raise OptionsError(
                 "engine nmt needs a model folder",

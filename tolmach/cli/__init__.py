@@ -68,6 +68,33 @@ def _main(
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
 
 
+# the text engine's options, shared by translate, batch and translate-text (docs/ENGINES.md)
+EngineOption = Annotated[
+    str | None, typer.Option(help="What writes the English: whisper (default), llm or nmt.")
+]
+LlmUrlOption = Annotated[
+    str | None, typer.Option(help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1.")
+]
+LlmModelOption = Annotated[str | None, typer.Option(help="The server's model name, e.g. qwen2.5:7b.")]
+NmtModelOption = Annotated[str | None, typer.Option(help="A CTranslate2 translation model folder.")]
+RemoteOption = Annotated[
+    bool, typer.Option("--allow-remote", help="Let the engine send the text to another machine.")
+]
+
+
+def engine_overrides(
+    engine: str | None, llm_url: str | None, llm_model: str | None, nmt_model: str | None, allow_remote: bool
+) -> dict[str, Any]:
+    """The engine options as settings overrides (None: not given, so the config file's value holds)."""
+    return dict(
+        engine=engine,
+        llm_url=llm_url,
+        llm_model=llm_model,
+        nmt_model=nmt_model,
+        allow_remote=True if allow_remote else None,
+    )
+
+
 HomeOption = Annotated[
     Path | None,
     typer.Option(
@@ -110,17 +137,11 @@ def translate(
         list[Path] | None, typer.Option("--glossary", help="Your glossary file (TSV or TOML); repeatable.")
     ] = None,
     no_glossary: Annotated[bool, typer.Option("--no-glossary", help="No glossary notes.")] = False,
-    engine: Annotated[
-        str | None, typer.Option(help="What writes the English: whisper (default), llm or nmt.")
-    ] = None,
-    llm_url: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1.")
-    ] = None,
-    llm_model: Annotated[str | None, typer.Option(help="The server's model name, e.g. qwen2.5:7b.")] = None,
-    nmt_model: Annotated[str | None, typer.Option(help="A CTranslate2 translation model folder.")] = None,
-    allow_remote: Annotated[
-        bool, typer.Option("--allow-remote", help="Let the engine send the text to another machine.")
-    ] = False,
+    engine: EngineOption = None,
+    llm_url: LlmUrlOption = None,
+    llm_model: LlmModelOption = None,
+    nmt_model: NmtModelOption = None,
+    allow_remote: RemoteOption = False,
     title: Annotated[str, typer.Option(help="Title to file the clip under.")] = "",
     place: Annotated[str, typer.Option(help="Where it was filmed.")] = "",
     filmed: Annotated[str, typer.Option(help="When it was filmed (YYYY-MM-DD if known).")] = "",
@@ -147,11 +168,7 @@ def translate(
         translate=False if no_translate else None,
         glossary=False if no_glossary else None,
         glossaries=",".join(str(p) for p in glossary) if glossary else None,
-        engine=engine,
-        llm_url=llm_url,
-        llm_model=llm_model,
-        nmt_model=nmt_model,
-        allow_remote=True if allow_remote else None,
+        **engine_overrides(engine, llm_url, llm_model, nmt_model, allow_remote),
     )
     info = ClipInfo(source="", title=title, place=place, filmed=filmed, notes=notes, tags=tuple(tag or ()))
     try:
@@ -346,7 +363,22 @@ import tolmach.cli.render  # noqa: E402
 import tolmach.cli.serve  # noqa: E402
 import tolmach.cli.voice  # noqa: E402, F401
 
-__all__ = ["HomeOption", "app", "clock", "err", "fail", "main", "open_archive", "out"]
+__all__ = [
+    "EngineOption",
+    "HomeOption",
+    "LlmModelOption",
+    "LlmUrlOption",
+    "NmtModelOption",
+    "RemoteOption",
+    "app",
+    "clock",
+    "engine_overrides",
+    "err",
+    "fail",
+    "main",
+    "open_archive",
+    "out",
+]
 
 
 def main() -> None:

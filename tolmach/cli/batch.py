@@ -21,7 +21,22 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from tolmach.cli import HomeOption, _parsed, app, clock, err, fail, open_archive, out
+from tolmach.cli import (
+    EngineOption,
+    HomeOption,
+    LlmModelOption,
+    LlmUrlOption,
+    NmtModelOption,
+    RemoteOption,
+    _parsed,
+    app,
+    clock,
+    engine_overrides,
+    err,
+    fail,
+    open_archive,
+    out,
+)
 from tolmach.errors import TolmachError
 from tolmach.jobs.report import Watcher
 from tolmach.records import ClipInfo
@@ -80,6 +95,11 @@ def batch(
         list[Path] | None, typer.Option("--glossary", help="Your glossary file (TSV or TOML); repeatable.")
     ] = None,
     no_glossary: Annotated[bool, typer.Option("--no-glossary", help="No glossary notes.")] = False,
+    engine: EngineOption = None,
+    llm_url: LlmUrlOption = None,
+    llm_model: LlmModelOption = None,
+    nmt_model: NmtModelOption = None,
+    allow_remote: RemoteOption = False,
     tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag for every clip; repeatable.")] = None,
     home: HomeOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -101,6 +121,7 @@ def batch(
         entities=False if no_entities else None,
         glossary=False if no_glossary else None,
         glossaries=",".join(str(p) for p in glossary) if glossary else None,
+        **engine_overrides(engine, llm_url, llm_model, nmt_model, allow_remote),
     )
     settings = BatchSettings(executor, workers, address, timeout, retries, gpus_per_worker)
     result: BatchReport | None = None

@@ -10,20 +10,26 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tolmach.cli import HomeOption, _parsed, app, err, fail, out
+from tolmach.cli import (
+    HomeOption,
+    LlmModelOption,
+    LlmUrlOption,
+    NmtModelOption,
+    RemoteOption,
+    _parsed,
+    app,
+    engine_overrides,
+    err,
+    fail,
+    out,
+)
 from tolmach.errors import OptionsError, TolmachError
 from tolmach.settings import load_options
 
 UKRAINIAN_ONLY = re.compile(r"[іїєґІЇЄҐ]")
 RUSSIAN_ONLY = re.compile(r"[ыэъёЫЭЪЁ]")
 
-EngineOption = Annotated[str | None, typer.Option(help="llm or nmt (default: the configured one).")]
-LlmUrlOption = Annotated[str | None, typer.Option(help="OpenAI-compatible server URL.")]
-LlmModelOption = Annotated[str | None, typer.Option(help="The server's model name.")]
-NmtModelOption = Annotated[str | None, typer.Option(help="A CTranslate2 translation model folder.")]
-RemoteOption = Annotated[
-    bool, typer.Option("--allow-remote", help="Let the engine send the text to another machine.")
-]
+TextEngineOption = Annotated[str | None, typer.Option(help="llm or nmt (default: the configured one).")]
 
 
 def _options(overrides: dict[str, Any]) -> Any:
@@ -47,14 +53,7 @@ def engines(
     from tolmach.engines import ENGINES
 
     try:
-        options = _options(
-            dict(
-                llm_url=llm_url,
-                llm_model=llm_model,
-                nmt_model=nmt_model,
-                allow_remote=True if allow_remote else None,
-            )
-        )
+        options = _options(engine_overrides(None, llm_url, llm_model, nmt_model, allow_remote))
     except TolmachError as e:
         raise fail(e) from None
     table = Table()
@@ -97,7 +96,7 @@ def translate_text(
         Path | None,
         typer.Option("--output", "-o", help="Where to write (default: <stem>.en.<ext> beside it)."),
     ] = None,
-    engine: EngineOption = None,
+    engine: TextEngineOption = None,
     llm_url: LlmUrlOption = None,
     llm_model: LlmModelOption = None,
     nmt_model: NmtModelOption = None,
@@ -116,11 +115,7 @@ def translate_text(
     try:
         options = _options(
             dict(
-                engine=engine,
-                llm_url=llm_url,
-                llm_model=llm_model,
-                nmt_model=nmt_model,
-                allow_remote=True if allow_remote else None,
+                **engine_overrides(engine, llm_url, llm_model, nmt_model, allow_remote),
                 glossary=False if no_glossary else None,
             )
         )

@@ -39,8 +39,10 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: system $(STAMP)
 
-demo: install  ## translate the shipped Russian sample clip
+demo: install  ## translate the shipped Russian sample clip, then give it burned subtitles and a voice-over
 	$(VENV)/bin/tolmach translate tests/data/sample-ru.mp4 -o $(DEMO_OUT) --lang ru --formats srt,vtt,ass,json,txt
+	$(VENV)/bin/tolmach render tests/data/sample-ru.mp4 --burn en -o $(DEMO_OUT)/
+	$(VENV)/bin/tolmach dub tests/data/sample-ru.mp4 -o $(DEMO_OUT)
 	@echo; echo "== $(DEMO_OUT)/sample-ru.en.srt (first cues) =="; head -n 16 $(DEMO_OUT)/sample-ru.en.srt
 
 test: install

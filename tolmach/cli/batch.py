@@ -257,11 +257,7 @@ def _summary(result: BatchReport) -> None:
     out.print(table)
     for job in result.jobs:
         if job.state == "failed":
-            err.print(
-                f"[yellow]failed[/] {escape(job.source)}: {escape(job.error)}",
-                highlight=False,
-                soft_wrap=True,
-            )
+            err.print(f"[yellow]failed[/] {escape(_failure(job))}", highlight=False, soft_wrap=True)
     if not result.ok:
         err.print(
             "retry the failed ones: tolmach jobs --retry-failed (or run the same batch again)",

@@ -82,15 +82,23 @@ RemoteOption = Annotated[
 ]
 
 
-def engine_overrides(
-    engine: str | None, llm_url: str | None, llm_model: str | None, nmt_model: str | None, allow_remote: bool
+def flag_overrides(
+    *,
+    no_translate: bool = False,
+    no_glossary: bool = False,
+    no_entities: bool = False,
+    glossary: list[Path] | None = None,
+    allow_remote: bool = False,
+    **settings: Any,
 ) -> dict[str, Any]:
-    """The engine options as settings overrides (None: not given, so the config file's value holds)."""
+    """The settings a command's options give, by setting name; None means "not given", so the config
+    file's or the environment's value holds. The ``no_*`` and on/off flags only ever turn a default."""
     return dict(
-        engine=engine,
-        llm_url=llm_url,
-        llm_model=llm_model,
-        nmt_model=nmt_model,
+        settings,
+        translate=False if no_translate else None,
+        glossary=False if no_glossary else None,
+        entities=False if no_entities else None,
+        glossaries=",".join(str(p) for p in glossary) if glossary else None,
         allow_remote=True if allow_remote else None,
     )
 
@@ -154,7 +162,7 @@ def translate(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     """Transcribe and translate clips; write subtitles, JSON and a transcript; file them in the archive."""
-    overrides: dict[str, Any] = dict(
+    overrides = flag_overrides(
         lang=lang,
         model=model,
         formats=formats,
@@ -165,10 +173,14 @@ def translate(
         threads=threads,
         reading_speed=reading_speed,
         speakers=speakers,
-        translate=False if no_translate else None,
-        glossary=False if no_glossary else None,
-        glossaries=",".join(str(p) for p in glossary) if glossary else None,
-        **engine_overrides(engine, llm_url, llm_model, nmt_model, allow_remote),
+        engine=engine,
+        llm_url=llm_url,
+        llm_model=llm_model,
+        nmt_model=nmt_model,
+        allow_remote=allow_remote,
+        no_translate=no_translate,
+        no_glossary=no_glossary,
+        glossary=glossary,
     )
     info = ClipInfo(source="", title=title, place=place, filmed=filmed, notes=notes, tags=tuple(tag or ()))
     try:
@@ -372,9 +384,9 @@ __all__ = [
     "RemoteOption",
     "app",
     "clock",
-    "engine_overrides",
     "err",
     "fail",
+    "flag_overrides",
     "main",
     "open_archive",
     "out",

@@ -31,9 +31,9 @@ from tolmach.cli import (
     _parsed,
     app,
     clock,
-    engine_overrides,
     err,
     fail,
+    flag_overrides,
     open_archive,
     out,
 )
@@ -107,7 +107,7 @@ def batch(
     """Translate many clips with a pool of workers (or Ray), each clip once; resumable."""
     from tolmach.jobs import BatchInterrupted, BatchSettings, gather, run_batch
 
-    overrides: dict[str, Any] = dict(
+    overrides = flag_overrides(
         lang=lang,
         model=model,
         formats=formats,
@@ -117,11 +117,15 @@ def batch(
         compute_type=compute_type,
         threads=threads,
         speakers=speakers,
-        translate=False if no_translate else None,
-        entities=False if no_entities else None,
-        glossary=False if no_glossary else None,
-        glossaries=",".join(str(p) for p in glossary) if glossary else None,
-        **engine_overrides(engine, llm_url, llm_model, nmt_model, allow_remote),
+        engine=engine,
+        llm_url=llm_url,
+        llm_model=llm_model,
+        nmt_model=nmt_model,
+        allow_remote=allow_remote,
+        no_translate=no_translate,
+        no_entities=no_entities,
+        no_glossary=no_glossary,
+        glossary=glossary,
     )
     settings = BatchSettings(executor, workers, address, timeout, retries, gpus_per_worker)
     result: BatchReport | None = None

@@ -18,9 +18,9 @@ from tolmach.cli import (
     RemoteOption,
     _parsed,
     app,
-    engine_overrides,
     err,
     fail,
+    flag_overrides,
     out,
 )
 from tolmach.errors import OptionsError, TolmachError
@@ -53,7 +53,11 @@ def engines(
     from tolmach.engines import ENGINES
 
     try:
-        options = _options(engine_overrides(None, llm_url, llm_model, nmt_model, allow_remote))
+        options = _options(
+            flag_overrides(
+                llm_url=llm_url, llm_model=llm_model, nmt_model=nmt_model, allow_remote=allow_remote
+            )
+        )
     except TolmachError as e:
         raise fail(e) from None
     table = Table()
@@ -114,9 +118,13 @@ def translate_text(
 
     try:
         options = _options(
-            dict(
-                **engine_overrides(engine, llm_url, llm_model, nmt_model, allow_remote),
-                glossary=False if no_glossary else None,
+            flag_overrides(
+                engine=engine,
+                llm_url=llm_url,
+                llm_model=llm_model,
+                nmt_model=nmt_model,
+                allow_remote=allow_remote,
+                no_glossary=no_glossary,
             )
         )
         doc = read_document(path)

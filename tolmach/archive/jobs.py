@@ -13,6 +13,7 @@ and those of ``tolmach batch`` (``batch`` set), which only the batch driver that
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import sqlite3
 from dataclasses import asdict, dataclass, field
@@ -135,6 +136,17 @@ def fail(conn: sqlite3.Connection, job_id: str, error: str, hint: str = "") -> N
             "UPDATE jobs SET state = 'failed', error = ?, hint = ?, finished = ? WHERE id = ?",
             (error, hint, now(), job_id),
         )
+
+
+def process_exists(pid: int) -> bool:
+    """Whether a worker's process on this machine is still there (to tell a live job from a stale one)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
 
 
 def requeue_stale(conn: sqlite3.Connection, workers_alive: set[str]) -> int:

@@ -115,7 +115,12 @@ def take_over(archive: Archive, jobs: Sequence[Job]) -> None:
     stale = []
     for job in (j for j in jobs if j.state == "running"):
         kind, host, pid = [*job.worker.split(":"), "", "", ""][:3]
-        alive = kind == "batch" and host == socket.gethostname() and pid.isdigit() and _alive(int(pid))
+        alive = (
+            kind == "batch"
+            and host == socket.gethostname()
+            and pid.isdigit()
+            and table.process_exists(int(pid))
+        )
         if alive and int(pid) != os.getpid():
             raise InputError(
                 f"batch {job.batch} is being run by process {pid} now",
@@ -403,13 +408,3 @@ class _Driver:
         files = output_paths(transcript, self.options, folder, target.name)
         atomic_write_texts(files)
         return files
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

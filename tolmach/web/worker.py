@@ -137,19 +137,9 @@ def alive_workers(archive: Archive) -> set[str]:
         elif int(pid) == os.getpid():
             if job.worker in _RUNNERS:
                 alive.add(job.worker)
-        elif _process_exists(int(pid)):
+        elif job_table.process_exists(int(pid)):
             alive.add(job.worker)
     return alive
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: it exists
-        return True
-    return True
 
 
 def remove_upload(archive: Archive, job: Job) -> None:

@@ -68,6 +68,22 @@ def _main(
     logging.basicConfig(level=logging.INFO if verbose else logging.ERROR, format="%(levelname)s %(message)s")
 
 
+# the decoding options that translate and batch share
+LangOption = Annotated[str | None, typer.Option(help="Spoken language, e.g. ru, uk (default: detect).")]
+ModelOption = Annotated[str | None, typer.Option(help="base, a pulled model, or a CTranslate2 folder.")]
+FormatsOption = Annotated[str | None, typer.Option(help="Comma list of srt, vtt, ass, json, txt.")]
+NoTranslateOption = Annotated[bool, typer.Option("--no-translate", help="Transcript only.")]
+BeamSizeOption = Annotated[int | None, typer.Option(help="Beam width (1 = greedy, faster).")]
+BatchSizeOption = Annotated[int | None, typer.Option(help="30 s windows decoded together.")]
+DeviceOption = Annotated[str | None, typer.Option(help="cpu, cuda or auto.")]
+ComputeTypeOption = Annotated[str | None, typer.Option(help="int8, float16, ... (default: auto).")]
+NoGlossaryOption = Annotated[bool, typer.Option("--no-glossary", help="No glossary notes.")]
+SpeakersOption = Annotated[
+    str | None, typer.Option(help="auto (estimate), a number, or 1 to skip telling voices apart.")
+]
+GlossaryOption = Annotated[
+    list[Path] | None, typer.Option("--glossary", help="Your glossary file (TSV or TOML); repeatable.")
+]
 # the text engine's options, shared by translate, batch and translate-text (docs/ENGINES.md)
 EngineOption = Annotated[
     str | None, typer.Option(help="What writes the English: whisper (default), llm or nmt.")
@@ -128,23 +144,19 @@ def translate(
         Path | None,
         typer.Option("--output-dir", "-o", help="Folder for the outputs (default: beside each clip)."),
     ] = None,
-    lang: Annotated[str | None, typer.Option(help="Spoken language, e.g. ru, uk (default: detect).")] = None,
-    model: Annotated[str | None, typer.Option(help="base, a pulled model, or a CTranslate2 folder.")] = None,
-    formats: Annotated[str | None, typer.Option(help="Comma list of srt, vtt, ass, json, txt.")] = None,
-    no_translate: Annotated[bool, typer.Option("--no-translate", help="Transcript only.")] = False,
-    beam_size: Annotated[int | None, typer.Option(help="Beam width (1 = greedy, faster).")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="30 s windows decoded together.")] = None,
-    device: Annotated[str | None, typer.Option(help="cpu, cuda or auto.")] = None,
-    compute_type: Annotated[str | None, typer.Option(help="int8, float16, ... (default: auto).")] = None,
+    lang: LangOption = None,
+    model: ModelOption = None,
+    formats: FormatsOption = None,
+    no_translate: NoTranslateOption = False,
+    beam_size: BeamSizeOption = None,
+    batch_size: BatchSizeOption = None,
+    device: DeviceOption = None,
+    compute_type: ComputeTypeOption = None,
     threads: Annotated[int | None, typer.Option(help="CPU threads (0 = all cores).")] = None,
     reading_speed: Annotated[str | None, typer.Option(help="normal (20 cps) or slow (17 cps).")] = None,
-    speakers: Annotated[
-        str | None, typer.Option(help="auto (estimate), a number, or 1 to skip telling voices apart.")
-    ] = None,
-    glossary: Annotated[
-        list[Path] | None, typer.Option("--glossary", help="Your glossary file (TSV or TOML); repeatable.")
-    ] = None,
-    no_glossary: Annotated[bool, typer.Option("--no-glossary", help="No glossary notes.")] = False,
+    speakers: SpeakersOption = None,
+    glossary: GlossaryOption = None,
+    no_glossary: NoGlossaryOption = False,
     engine: EngineOption = None,
     llm_url: LlmUrlOption = None,
     llm_model: LlmModelOption = None,
@@ -376,12 +388,23 @@ import tolmach.cli.serve  # noqa: E402
 import tolmach.cli.voice  # noqa: E402, F401
 
 __all__ = [
+    "BatchSizeOption",
+    "BeamSizeOption",
+    "ComputeTypeOption",
+    "DeviceOption",
     "EngineOption",
+    "FormatsOption",
+    "GlossaryOption",
     "HomeOption",
+    "LangOption",
     "LlmModelOption",
     "LlmUrlOption",
+    "ModelOption",
     "NmtModelOption",
+    "NoGlossaryOption",
+    "NoTranslateOption",
     "RemoteOption",
+    "SpeakersOption",
     "app",
     "clock",
     "err",

@@ -126,13 +126,17 @@ def test_the_mix_is_at_minus_16_lufs_with_the_original_ducked_12_db(
     original = decode_audio(sample, MIX_RATE)
     mixed = decode_audio(out, MIX_RATE)
 
-    def share(a_ms: int, b_ms: int) -> float:
-        a, b = a_ms * MIX_RATE // 1000, b_ms * MIX_RATE // 1000
-        o, m = original[a:b].astype(np.float64), mixed[a:b].astype(np.float64)
+    def share(*spans: tuple[int, int]) -> float:
+        o, m = (
+            np.concatenate([x[a * MIX_RATE // 1000 : b * MIX_RATE // 1000] for a, b in spans])
+            for x in (original, mixed)
+        )
+        o, m = o.astype(np.float64), m.astype(np.float64)
         return float(np.dot(o, m) / np.dot(o, o))
 
-    longest = max(report.lines, key=lambda line: line.end - line.start)
-    under = share(longest.start + ATTACK_MS, longest.end - 100)
+    # under every line at once: over one line alone, chance likeness of the voice and the original
+    # (both speech) moved the figure by a decibel or two from run to run (piper is not deterministic)
+    under = share(*((line.start + ATTACK_MS, line.end - 100) for line in report.lines))
     last = report.lines[-1]
     gaps = [
         (a.end + RELEASE_MS + 50, b.start - ATTACK_MS - 50)
@@ -140,10 +144,11 @@ def test_the_mix_is_at_minus_16_lufs_with_the_original_ducked_12_db(
         if b.start - a.end > RELEASE_MS + ATTACK_MS + 600
     ]
     assert gaps, "the sample has pauses between its lines"
-    between = [share(a, b) for a, b in gaps]
+    between = [share(gap) for gap in gaps]
     gain = 10 ** (report.loudness.gain_db / 20)
     for level in between:  # between lines: the original times the one loudness gain (the limiter only
         assert 20 * np.log10(level / gain) == pytest.approx(0.0, abs=1.5)  # holds its loudest peaks)
+    print(f"ducked by {20 * np.log10(under / np.mean(between)):.2f} dB")
     assert 20 * np.log10(under / np.mean(between)) == pytest.approx(-12.0, abs=1.5)
     assert last.end <= report.duration_ms
 

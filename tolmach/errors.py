@@ -63,6 +63,14 @@ class OutputError(TolmachError):
     default_hint = "choose another folder with -o, or free some space"
 
 
+class ConflictError(TolmachError):
+    """A change made against an older state than the one stored: a stale edit, or a file that tolmach
+    would replace although it did not write it (or it changed since). Nothing was changed."""
+
+    exit_code = 7
+    default_hint = "reload and apply the change again, or pass --force to replace the file"
+
+
 class MissingExtraError(TolmachError):
     """An optional dependency is not installed."""
 

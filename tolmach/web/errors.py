@@ -5,7 +5,7 @@ The library raises the same errors the CLI prints; only the HTTP status is decid
 
 from __future__ import annotations
 
-from tolmach.errors import InputError, OptionsError, OutputError, TolmachError
+from tolmach.errors import ConflictError, InputError, OptionsError, OutputError, TolmachError
 from tolmach.media.files import HINT_FULL
 
 HINT_VALUES = "see /docs for the values each field takes"
@@ -23,6 +23,8 @@ class WebError(TolmachError):
 def status_for(error: TolmachError) -> int:
     if isinstance(error, WebError):
         return error.status
+    if isinstance(error, ConflictError):
+        return 409
     if isinstance(error, InputError):
         # the archive's lookups say "no clip ...", "no line ...", "no job ...", "no revision ..."
         missing = error.message.startswith("no ") or "is not an archive ID" in error.message

@@ -35,14 +35,26 @@ def test_an_id_gives_the_stored_run_and_the_archive_copy(stored: tuple[Archive, 
 
 def test_a_stored_file_gives_its_reviewed_text(stored: tuple[Archive, Path, str]) -> None:
     archive, clip, run_id = stored
+    # edited first: an edit after the mark would take the mark away
+    archive.edit(run_id, 1, "translation", "We held the line near Bakhmut for three weeks.", "Olena")
     for seg in archive.transcript(run_id).segments:
         archive.edit(run_id, seg.id, "reviewed", "1", "Olena")
-    archive.edit(run_id, 1, "translation", "We held the line near Bakhmut for three weeks.", "Olena")
     opened = open_clip(str(clip), Options(), archive)
     assert opened.media == clip
     assert opened.run_id == run_id
     assert opened.transcript.segments[0].translation == "We held the line near Bakhmut for three weeks."
     assert opened.reviewed and opened.transcript.reviewer == "Olena"
+
+
+def test_a_stored_file_under_another_name_is_named_as_given(
+    stored: tuple[Archive, Path, str], tmp_path: Path
+) -> None:
+    archive, clip, run_id = stored
+    renamed = make_clip(tmp_path, "renamed.mp4", clip.read_bytes())
+    opened = open_clip(str(renamed), Options(), archive)
+    assert (opened.run_id, opened.stem, opened.media) == (run_id, "renamed", renamed)
+    assert opened.transcript.media.path == str(renamed)  # not the clip.mp4 the archive first met
+    assert archive.transcript(run_id).media.path == str(clip)  # the archive's record is its own
 
 
 def test_an_id_without_the_archive_is_refused(tmp_path: Path) -> None:

@@ -205,12 +205,24 @@ def test_no_translation_means_no_english_file() -> None:
 
 
 def test_json_round_trips_exactly_and_carries_everything() -> None:
-    text = render("json", TRANSCRIPT, CUES)["json"]
-    assert transcript_from_json(text) == TRANSCRIPT
+    assert transcript_from_json(transcript_to_json(TRANSCRIPT, CUES)) == TRANSCRIPT  # the archive's copy
+    text = render("json", TRANSCRIPT, CUES)["json"]  # the file: names only (test_privacy.py)
+    published = dataclasses.replace(
+        TRANSCRIPT,
+        media=dataclasses.replace(TRANSCRIPT.media, path="clip.mp4"),
+        model=dataclasses.replace(TRANSCRIPT.model, path="base"),
+    )
+    assert transcript_from_json(text) == published
     data = json.loads(text)
     assert data["schema"] == "tolmach.transcript/1"
     assert data["label"] == {"text": LABEL_TRANSCRIPT, "translation": LABEL_TRANSLATION}
-    assert data["language"] == {"code": "ru", "probability": 0.96875, "forced": False}
+    assert data["language"] == {
+        "code": "ru",
+        "probability": 0.96875,
+        "forced": False,
+        "detected": None,
+        "mismatch": False,
+    }
     assert data["media"]["streams"][1]["language"] == "rus"
     second = data["segments"][1]
     assert second["confidence"] == {
@@ -256,7 +268,7 @@ def test_json_of_another_schema_or_broken_is_an_input_error() -> None:
 def test_txt_is_a_readable_transcript_with_header_and_labels() -> None:
     assert render("txt", TRANSCRIPT, CUES)["txt"] == (
         "tolmach 0.1.0 transcript\n"
-        "file:        /cases/2024-03/clip.mp4\n"
+        "file:        clip.mp4\n"  # no folder: it can name the user or the source
         f"sha256:      {'9f' * 32}\n"
         "language:    ru (detected, p=0.97)\n"
         f"model:       base (sha256 {'d0' * 32})\n"
@@ -296,3 +308,40 @@ def test_txt_shows_translators_notes_and_json_keeps_notes_and_entities(tmp_path:
     back = transcript_from_json(render("json", transcript)["json"])
     assert back.segments[2].notes == transcript.segments[2].notes != ()
     assert back.segments[0].entities == transcript.segments[0].entities != ()
+
+
+def test_a_line_without_english_keeps_its_event_in_the_english_track() -> None:
+    # Line 2's engine gave no English: its event stays in en.srt/en.vtt, marked, at the original's times.
+    untranslated = dataclasses.replace(
+        TRANSCRIPT, segments=(SEGMENTS[0], dataclasses.replace(SEGMENTS[1], translation=""))
+    )
+    for fmt in ("srt", "vtt"):
+        files = render(fmt, untranslated)
+        original, english = events(files[f"ru.{fmt}"], fmt), events(files[f"en.{fmt}"], fmt)
+        assert len(english) == len(original) == 3  # the label, line 1, line 2
+        assert [e[:2] for e in english] == [e[:2] for e in original]
+        assert english[2][2] == "[untranslated]"
+        assert original[2][2] == "Позывной «Гром» на связи."
+    ass = render("ass", untranslated)["ass"]
+    assert ass.count(",English,") == 2 and "[untranslated]" in ass
+
+
+def test_an_emptied_original_keeps_its_event_in_the_original_track() -> None:
+    silent = dataclasses.replace(
+        TRANSCRIPT, segments=(SEGMENTS[0], dataclasses.replace(SEGMENTS[1], text=""))
+    )
+    files = render("srt", silent)
+    original, english = events(files["ru.srt"], "srt"), events(files["en.srt"], "srt")
+    assert [e[:2] for e in original] == [e[:2] for e in english]
+    assert (original[-1][2], english[-1][2]) == ("[inaudible]", "Call sign <Thunder> & co. on the line.")
+
+
+def test_an_event_whose_english_went_to_the_lines_other_events_is_marked_as_such() -> None:
+    cue = Cue(2000, 3000, ("Связи нет.",), 1, None)
+    later = Cue(3080, 4600, ("Уже третий день.",), 1, None)
+    english = (
+        dataclasses.replace(cue, lines=()),
+        dataclasses.replace(later, lines=("No contact for days.",)),
+    )
+    files = render("srt", TRANSCRIPT, ((cue, later), english))
+    assert [e[2] for e in events(files["en.srt"], "srt")][1:] == ["[...]", "No contact for days."]

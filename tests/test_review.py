@@ -5,7 +5,9 @@ Real SQLite, hand-built transcripts (tests/records.py): every assertion exact.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,9 @@ from records import LINES, make_clip, make_transcript
 
 from tolmach.archive import Archive, search
 from tolmach.archive import jobs as joblist
-from tolmach.errors import InputError, OptionsError
-from tolmach.records import ClipInfo, Edit
-from tolmach.subtitles import render
+from tolmach.errors import ConflictError, InputError, OptionsError
+from tolmach.records import ClipInfo, Edit, Segment, Word
+from tolmach.subtitles import build_cues, render
 from tolmach.subtitles.formats import LABEL_TRANSLATION
 
 
@@ -23,6 +25,27 @@ from tolmach.subtitles.formats import LABEL_TRANSLATION
 def stored(tmp_path: Path) -> tuple[Archive, str]:
     archive = Archive(tmp_path / "home")
     run = archive.save(make_transcript(make_clip(tmp_path, "c.mp4", b"clip")), ClipInfo(source="x"), {})
+    yield archive, run
+    archive.close()
+
+
+def with_words(s: Segment) -> Segment:
+    """The segment with a timed word per word of its text, spread evenly over the line, as Whisper's are."""
+    texts = s.text.split()
+    step = (s.end - s.start) // len(texts)
+    bounds = [s.start + i * step for i in range(len(texts))] + [s.end]
+    return dataclasses.replace(
+        s, words=tuple(Word(a, b, " " + t, 0.9) for a, b, t in zip(bounds, bounds[1:], texts, strict=False))
+    )
+
+
+@pytest.fixture
+def timed(tmp_path: Path) -> tuple[Archive, str]:
+    """Like ``stored``, with every word timed: the cues then follow the words, not the lines' spans."""
+    t = make_transcript(make_clip(tmp_path, "c.mp4", b"clip"))
+    t = dataclasses.replace(t, segments=tuple(with_words(s) for s in t.segments))
+    archive = Archive(tmp_path / "home")
+    run = archive.save(t, ClipInfo(source="x"), {})
     yield archive, run
     archive.close()
 
@@ -158,3 +181,225 @@ def test_jobs_queue_claim_progress_finish_fail_and_requeue(tmp_path: Path) -> No
         assert [j.state for j in joblist.listed(conn, "failed")] == ["failed"]
         with pytest.raises(InputError, match="no job nope"):
             joblist.get(conn, "nope")
+
+
+def cue_times(archive: Archive, run: str) -> dict[int, list[tuple[int, int]]]:
+    original, english = build_cues(archive.transcript(run).segments)
+    assert [(c.start, c.end) for c in original] == [(c.start, c.end) for c in english]
+    times: dict[int, list[tuple[int, int]]] = {}
+    for c in original:
+        times.setdefault(c.segment_id, []).append((c.start, c.end))
+    return times
+
+
+def test_an_edited_end_reaches_the_cues_and_moves_no_other_line(timed: tuple[Archive, str]) -> None:
+    archive, run = timed
+    before = cue_times(archive, run)
+    assert before[3] == [(6000, 8500)]
+    words = archive.segments(run)[2].words
+    srt_before = render("srt", archive.transcript(run))["en.srt"]
+    (rev,) = archive.edit_line(run, 3, {"end": "8900"}, "olena")
+    assert (rev.field, rev.before, rev.after) == ("end", "8500", "8900")
+    after = cue_times(archive, run)
+    # Ends at the new end, then (as the rules say) stays until 2 frames before line 4, 80 ms later: a
+    # shorter gap would flicker.
+    assert after[3] == [(6000, 8920)]
+    assert {n: t for n, t in after.items() if n != 3} == {n: t for n, t in before.items() if n != 3}
+    srt = render("srt", archive.transcript(run))["en.srt"]
+    assert "00:00:06,000 --> 00:00:08,920" in srt and "00:00:08,500" not in srt
+    assert srt.replace("08,920", "08,500") == srt_before  # nothing else in the file changed
+    # The words were stretched into the new span; undo puts them back exactly as Whisper timed them.
+    line = archive.segments(run)[2]
+    assert (line.words[0].start, line.words[-1].end) == (6000, 8900)
+    archive.undo(run, rev.id, "olena")
+    assert archive.segments(run)[2].words == words
+    assert render("srt", archive.transcript(run))["en.srt"] == srt_before
+
+
+def test_moving_a_line_checks_start_and_end_together(timed: tuple[Archive, str]) -> None:
+    archive, run = timed
+    # Line 2 (3.0-5.5 s) moved into the gap before line 3: its new start is after its old end, which
+    # only a pair of times checked together allows.
+    revs = archive.edit_line(run, 2, {"start": "5550", "end": "5950"}, "olena")
+    assert [(r.field, r.before, r.after) for r in revs] == [
+        ("start", "3000", "5550"),
+        ("end", "5500", "5950"),
+    ]
+    line = archive.segments(run)[1]
+    assert (line.start, line.end, line.words[0].start, line.words[-1].end) == (5550, 5950, 5550, 5950)
+    # The words fill the new span; the cue then stays until 2 frames before line 3, as the rules say.
+    assert cue_times(archive, run) == {
+        1: [(0, 2500)],
+        2: [(5550, 5920)],
+        3: [(6000, 8500)],
+        4: [(9000, 14500)],
+    }
+
+
+@pytest.mark.parametrize(
+    ("number", "changes", "message"),
+    [
+        (
+            3,
+            {"start": "1000", "end": "999999"},
+            "line 3 would end at 999.999 s, after the clip ends (15.000 s)",
+        ),
+        (
+            3,
+            {"start": "1000", "end": "8500"},
+            "line 3 would start at 1.000 s, before line 2 ends (5.500 s)",
+        ),
+        (3, {"end": "9100"}, "line 3 would end at 9.100 s, after line 4 starts (9.000 s)"),
+        (3, {"start": "8500"}, "a line must start before it ends (line 3: start 8500 ms, end 8500 ms)"),
+        (1, {"start": "-1"}, "a line must start before it ends"),
+        (3, {"end": "8.9"}, "end must be a whole number of milliseconds"),
+        (3, {"translation": "Fine.", "colour": "red"}, "'colour' is not an editable field"),
+    ],
+)
+def test_a_refused_edit_writes_nothing(
+    timed: tuple[Archive, str], number: int, changes: dict[str, str], message: str
+) -> None:
+    archive, run = timed
+    before = archive.segments(run)
+    with pytest.raises(OptionsError, match=re.escape(message)):
+        archive.edit_line(run, number, {"translation": "Changed too.", **changes}, "olena")
+    assert archive.segments(run) == before and archive.revisions(run) == []
+
+
+def test_touching_ends_are_not_an_overlap_and_whisper_overlaps_may_shrink(tmp_path: Path) -> None:
+    t = make_transcript(make_clip(tmp_path, "c.mp4", b"clip"))
+    overlapping = dataclasses.replace(t.segments[1], start=2400)  # Whisper's line 2 starts before 1 ends
+    with Archive(tmp_path / "home") as archive:
+        run = archive.save(
+            dataclasses.replace(t, segments=(t.segments[0], overlapping, *t.segments[2:])), ClipInfo("x"), {}
+        )
+        archive.edit_line(run, 1, {"end": "2450"}, "olena")  # smaller overlap: accepted
+        archive.edit_line(run, 2, {"end": "6000"}, "olena")  # ends where line 3 starts: no overlap
+        with pytest.raises(OptionsError, match="before line 1 ends"):
+            archive.edit_line(run, 2, {"start": "2300"}, "olena")  # a bigger overlap: refused
+        assert [(s.start, s.end) for s in archive.segments(run)[:2]] == [(0, 2450), (2400, 6000)]
+
+
+def test_a_change_to_a_reviewed_line_takes_its_mark_away(stored: tuple[Archive, str]) -> None:
+    archive, run = stored
+    for n in (1, 2, 3, 4):
+        archive.edit(run, n, "reviewed", "1", "olena")
+    revs = archive.edit_line(run, 1, {"translation": "We held Bakhmut for three weeks."}, "ivan")
+    assert [(r.field, r.before, r.after, r.author) for r in revs] == [
+        ("translation", LINES[0][1], "We held Bakhmut for three weeks.", "ivan"),
+        ("reviewed", "1", "0", "ivan"),
+    ]
+    archive.edit_line(run, 2, {"translation": ""}, "ivan")  # an emptied English is a change too
+    archive.edit_line(run, 3, {"end": "8000"}, "ivan")
+    archive.edit_line(run, 4, {"speaker": "Olena"}, "ivan")  # a name is not what the line says
+    assert [s.reviewed for s in archive.segments(run)] == [False, False, False, True, False]
+    # Changed and checked in one go: the mark stays, and no revision says otherwise.
+    archive.edit(run, 4, "reviewed", "1", "olena")
+    revs = archive.edit_line(run, 4, {"text": "Из Бахмута нас вывели в мае.", "reviewed": "1"}, "olena")
+    assert [r.field for r in revs] == ["text"] and archive.segments(run)[3].reviewed
+    revs = archive.edit_line(run, 1, {"text": "Мы стояли в Бахмуте.", "reviewed": "1"}, "olena")
+    assert [(r.field, r.after) for r in revs] == [("text", "Мы стояли в Бахмуте."), ("reviewed", "1")]
+    # An undo is a change as well.
+    back = archive.undo(run, revs[0].id, "ivan")
+    assert back.after == LINES[0][0] and not archive.segments(run)[0].reviewed
+    last = archive.revisions(run, 1)[-1]
+    assert (last.field, last.before, last.after, last.author, last.undoes) == (
+        "reviewed",
+        "1",
+        "0",
+        "ivan",
+        None,
+    )
+
+
+def test_the_reviewers_are_those_whose_marks_stand(stored: tuple[Archive, str]) -> None:
+    archive, run = stored
+    for n in (1, 2, 3):
+        archive.edit(run, n, "reviewed", "1", "olena")
+    archive.edit(run, 4, "reviewed", "1", "ivan")
+    archive.edit(run, 5, "reviewed", "1", "petro")
+    assert archive.review_state(run).reviewers == ("olena", "ivan", "petro")
+    archive.edit(run, 5, "reviewed", "0", "petro")  # taken back ...
+    archive.edit(run, 5, "reviewed", "1", "olena")  # ... and checked again by someone else
+    archive.edit(run, 4, "translation", "They took us out of Bakhmut in April.", "olena")  # ivan's mark goes
+    archive.edit(run, 4, "reviewed", "1", "olena")
+    state = archive.review_state(run)
+    assert (state.complete, state.reviewers) == (True, ("olena",))
+    assert archive.transcript(run).reviewer == "olena"
+    archive.edit(run, 1, "reviewed", "0", "olena")
+    archive.edit(run, 1, "reviewed", "1", "ivan")  # ordered by each standing mark: line 1's is the latest
+    assert archive.review_state(run).reviewers == ("olena", "ivan")
+
+
+def test_every_accepted_change_adds_one_to_the_version(stored: tuple[Archive, str]) -> None:
+    archive, run = stored
+    assert [s.version for s in archive.segments(run)] == [1, 1, 1, 1, 1]
+    archive.edit_line(run, 2, {"translation": "Quiet, he said.", "speaker": "Ivan"}, "olena", version=1)
+    assert archive.segments(run)[1].version == 2  # one edit, two fields
+    assert archive.edit_line(run, 2, {"translation": "Quiet, he said."}, "olena", version=2) == []
+    assert archive.segments(run)[1].version == 2  # nothing changed, nothing counted
+    rev = archive.edit_line(run, 2, {"translation": "All quiet, he said."}, "olena", version=2)[0]
+    archive.undo(run, rev.id, "olena")
+    assert [s.version for s in archive.segments(run)] == [1, 4, 1, 1, 1]
+    assert "version" not in json.loads(render("json", archive.transcript(run))["json"])["segments"][1]
+
+
+def test_a_write_from_a_stale_page_is_refused_and_names_who_changed_the_line(
+    stored: tuple[Archive, str],
+) -> None:
+    archive, run = stored
+    # Two pages read line 3 at version 1; Olena saves first.
+    (rev,) = archive.edit_line(run, 3, {"translation": "Olena's English."}, "Olena", version=1)
+    with pytest.raises(ConflictError) as caught:
+        archive.edit_line(run, 3, {"translation": "Ivan's English.", "reviewed": "1"}, "Ivan", version=1)
+    assert caught.value.message == (
+        f"line 3 was changed by Olena at {rev.at}: your page shows version 1, the archive has 2"
+    )
+    assert caught.value.hint == "reload the line and apply your change again"
+    line = archive.segments(run)[2]
+    assert (line.translation, line.reviewed, line.version) == ("Olena's English.", False, 2)
+    assert len(archive.revisions(run, 3)) == 1
+    with pytest.raises(
+        ConflictError, match="line 1 was changed: your page shows version 7, the archive has 1"
+    ):
+        archive.edit_line(run, 1, {"text": "x"}, "Ivan", version=7)
+
+
+def test_translators_notes_can_be_edited_and_removed(stored: tuple[Archive, str]) -> None:
+    archive, run = stored
+    note = "мобик (mobik): mobilised soldier, derogatory"
+    (rev,) = archive.edit_line(run, 3, {"notes": ""}, "olena")
+    assert (rev.field, rev.before, rev.after) == ("notes", note, "")
+    transcript = archive.transcript(run)
+    assert transcript.segments[2].notes == ()
+    assert "NOTE:" not in render("txt", transcript)["txt"]
+    archive.undo(run, rev.id, "olena")
+    assert archive.segments(run)[2].notes == (note,)
+    archive.edit_line(run, 1, {"notes": "  Bakhmut: the city, not the river \n\n second note "}, "olena")
+    assert archive.segments(run)[0].notes == ("Bakhmut: the city, not the river", "second note")
+    assert archive.edits(run)[-1] == Edit(
+        1,
+        "notes",
+        "",
+        "Bakhmut: the city, not the river\nsecond note",
+        "olena",
+        archive.revisions(run, 1)[0].at,
+    )
+
+
+def test_a_time_edit_that_cuts_into_the_words_spreads_them_over_the_line(stored: tuple[Archive, str]) -> None:
+    archive, run = stored
+    assert [(w.start, w.end) for w in archive.segments(run)[1].words] == [(3000, 3400)]
+    archive.edit_line(run, 2, {"start": "3500"}, "olena")  # after line 2's only timed word ended
+    assert [(w.start, w.end) for w in archive.segments(run)[1].words] == [(3500, 5500)]
+
+
+def test_an_undo_that_would_overlap_a_neighbour_is_refused(stored: tuple[Archive, str]) -> None:
+    archive, run = stored
+    (shorter,) = archive.edit_line(run, 3, {"end": "8000"}, "olena")
+    archive.edit_line(run, 4, {"start": "8200"}, "ivan")  # into the room the first edit made
+    with pytest.raises(
+        OptionsError, match=re.escape("line 3 would end at 8.500 s, after line 4 starts (8.200 s)")
+    ):
+        archive.undo(run, shorter.id, "olena")
+    assert archive.segments(run)[2].end == 8000 and archive.segments(run)[2].version == 2

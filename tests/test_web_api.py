@@ -20,12 +20,13 @@ pytest.importorskip("fastapi", reason="needs the 'web' extra")
 
 from fastapi.testclient import TestClient
 from records import LINES, make_clip, make_transcript
+from test_review import with_words  # the helper that times every word, as Whisper does
 from typer.testing import CliRunner
 
 from tolmach.archive import Archive
 from tolmach.cli import app as cli_app
 from tolmach.errors import OptionsError
-from tolmach.publish import line_sha256, verify_manifest
+from tolmach.publish import line_sha256, trusted_keys, verify_manifest
 from tolmach.records import ClipInfo
 from tolmach.web import WebConfig, create_app
 
@@ -132,11 +133,12 @@ def test_list_and_get_a_clip(api: TestClient, clip_id: str) -> None:
     assert [s["translation"] for s in data["segments"]] == [english for _, english in LINES]
     assert set(data["segments"][0]) == {
         "id", "start", "end", "speaker", "text", "translation", "doubtful", "flags", "notes",
-        "entities", "confidence", "reviewed",
+        "entities", "confidence", "reviewed", "version",
     }  # fmt: skip
     assert data["segments"][2]["doubtful"] and data["segments"][2]["flags"] == ["low-logprob"]
-    line = api.get(f"/api/clips/{clip_id}/segments/2").json()
-    assert line == data["segments"][1]
+    line = api.get(f"/api/clips/{clip_id}/segments/2")
+    assert line.json() == data["segments"][1]
+    assert (line.json()["version"], line.headers["etag"]) == (1, '"1"')
 
 
 def test_missing_things_are_404_with_a_hint(api: TestClient, clip_id: str) -> None:
@@ -243,10 +245,173 @@ def test_reviewing_every_line_changes_the_label(api: TestClient, clip_id: str) -
     assert manifest["reviewer"] == NAME
 
 
+# -- integrity of review: times reach the cues, no lost update, marks and names that hold ------------
+
+
+@pytest.fixture
+def timed_id(archive_home: Path, tmp_path: Path) -> str:
+    """The five-line clip with every word timed, as Whisper's are: its cues follow the words."""
+    transcript = make_transcript(make_clip(tmp_path, "timed.mp4", b"timed clip " * 50))
+    transcript = replace(transcript, segments=tuple(with_words(s) for s in transcript.segments))
+    with Archive(archive_home) as archive:
+        archive.save(transcript, ClipInfo(source="timed.mp4"), {"k": 3})
+    return transcript.media.sha256[:12]
+
+
+def test_a_timing_edit_reaches_the_tracks_and_exports(api: TestClient, timed_id: str) -> None:
+    url = f"/api/clips/{timed_id}"
+    before = {name: api.get(f"{url}/{name}").text for name in ("tracks/en.vtt", "export/en.srt")}
+    assert "00:00:06.000 --> 00:00:08.500" in before["tracks/en.vtt"]
+    r = api.patch(f"{url}/segments/3", json={"end": 8900}, headers=csrf(api))
+    assert (r.json()["segment"]["end"], r.json()["segment"]["version"], r.headers["etag"]) == (8900, 2, '"2"')
+    # the cue ends at the new end and then, as the rules say, 2 frames before line 4 (a gap of 80 ms
+    # would flicker); no other cue moves
+    vtt, srt = api.get(f"{url}/tracks/en.vtt").text, api.get(f"{url}/export/en.srt").text
+    assert (
+        "00:00:06.000 --> 00:00:08.920" in vtt and vtt.replace("08.920", "08.500") == before["tracks/en.vtt"]
+    )
+    assert (
+        "00:00:06,000 --> 00:00:08,920" in srt and srt.replace("08,920", "08,500") == before["export/en.srt"]
+    )
+    assert "00:00:06.000 --> 00:00:08.920" in api.get(f"{url}/tracks/ru.vtt").text
+    assert json.loads(api.get(f"{url}/export/json").text)["segments"][2]["end"] == 8900
+
+
+@pytest.mark.parametrize(
+    ("n", "body", "says"),
+    [
+        (5, {"end": 16900}, "line 5 would end at 16.900 s, after the clip ends (15.000 s)"),
+        (3, {"start": 1000, "end": 999999}, "line 3 would end at 999.999 s, after the clip ends (15.000 s)"),
+        (3, {"end": 9500}, "line 3 would end at 9.500 s, after line 4 starts (9.000 s)"),
+        (2, {"start": 2000}, "line 2 would start at 2.000 s, before line 1 ends (2.500 s)"),
+        (3, {"start": 1000, "end": 2000}, "line 3 would start at 1.000 s, before line 2 ends (5.500 s)"),
+    ],
+)
+def test_a_time_past_the_clip_or_over_a_neighbour_is_refused(
+    api: TestClient, clip_id: str, n: int, body: dict[str, int], says: str
+) -> None:
+    before = api.get(f"/api/clips/{clip_id}").json()["segments"]
+    r = api.patch(f"/api/clips/{clip_id}/segments/{n}", json=body, headers=csrf(api))
+    assert error_of(r, 422) == says and r.json()["hint"]
+    assert api.get(f"/api/clips/{clip_id}").json()["segments"] == before  # no line moved, none changed
+    assert api.get(f"/api/clips/{clip_id}/revisions").json()["revisions"] == []
+
+
+def test_a_stale_write_is_409_with_the_newer_line(api: TestClient, clip_id: str) -> None:
+    url = f"/api/clips/{clip_id}/segments/2"
+    headers = csrf(api)
+    shown = api.get(url).json()  # two pages show version 1
+    first = api.patch(url, json={"translation": "First page.", "version": shown["version"]}, headers=headers)
+    assert first.status_code == 200 and first.json()["segment"]["version"] == 2
+
+    stale = api.patch(url, json={"translation": "Second page.", "version": 1}, headers=headers)
+    assert stale.status_code == 409 and stale.headers["etag"] == '"2"'
+    body = stale.json()
+    assert set(body) == {"error", "hint", "segment"}
+    assert body["error"].startswith(f"line 2 was changed by {NAME} at ")
+    assert body["error"].endswith(": your page shows version 1, the archive has 2")
+    assert (body["segment"]["translation"], body["segment"]["version"]) == ("First page.", 2)
+    assert api.get(url).json() == body["segment"]  # nothing changed
+    assert [r["after"] for r in api.get(f"/api/clips/{clip_id}/revisions").json()["revisions"]] == [
+        "First page."
+    ]
+
+    # If-Match says the same as "version"; the right one is accepted, a stale one is not
+    r = api.patch(url, json={"translation": "Third."}, headers={**headers, "If-Match": '"1"'})
+    assert (r.status_code, r.json()["segment"]["translation"]) == (409, "First page.")
+    r = api.patch(url, json={"translation": "Third."}, headers={**headers, "If-Match": '"2"'})
+    assert (r.status_code, r.json()["segment"]["translation"], r.headers["etag"]) == (200, "Third.", '"3"')
+    assert "If-Match must be a line's ETag" in error_of(
+        api.patch(url, json={"speaker": "A"}, headers={**headers, "If-Match": "latest"}), 422
+    )
+    assert "If-Match says version 3, the body says 2" in error_of(
+        api.patch(url, json={"speaker": "A", "version": 2}, headers={**headers, "If-Match": '"3"'}), 422
+    )
+    assert api.get(url).json()["version"] == 3
+
+
+def test_any_change_to_a_reviewed_line_takes_the_mark_away(api: TestClient, clip_id: str) -> None:
+    url = f"/api/clips/{clip_id}"
+    headers = csrf(api)
+
+    def mark() -> None:
+        r = api.patch(f"{url}/segments/2", json={"reviewed": True}, headers=headers)
+        assert r.json()["segment"]["reviewed"] and r.json()["review"]["reviewed"] == 1
+
+    mark()
+    r = api.patch(f"{url}/segments/2", json={"speaker": "Commander"}, headers=headers)
+    assert r.json()["segment"]["reviewed"]  # who speaks is not what the reviewer checked
+    edited = api.patch(f"{url}/segments/2", json={"translation": "Quiet in Bakhmut."}, headers=headers).json()
+    assert not edited["segment"]["reviewed"] and edited["review"]["reviewed"] == 0
+    assert [(r["field"], r["before"], r["after"]) for r in edited["revisions"][-2:]] == [
+        ("translation", LINES[1][1], "Quiet in Bakhmut."),
+        ("reviewed", "1", "0"),
+    ]
+    mark()
+    translation_edit = edited["revisions"][-2]["id"]
+    undone = api.post(f"{url}/revisions/{translation_edit}/undo", headers=headers).json()
+    assert undone["segment"]["translation"] == LINES[1][1]
+    assert not undone["segment"]["reviewed"] and undone["review"]["reviewed"] == 0
+    mark()
+    emptied = api.patch(f"{url}/segments/2", json={"translation": ""}, headers=headers).json()
+    assert (emptied["segment"]["translation"], emptied["segment"]["reviewed"]) == ("", False)
+    # a change sent with the mark is reviewed as changed
+    both = api.patch(f"{url}/segments/2", json={"translation": "Quiet.", "reviewed": True}, headers=headers)
+    assert both.json()["segment"]["reviewed"] and both.json()["segment"]["translation"] == "Quiet."
+
+
+def test_the_label_names_only_the_current_reviewers(archive_home: Path, clip_id: str) -> None:
+    with client(archive_home, token=TOKEN) as c:
+
+        def by(name: str, n: int, reviewed: bool) -> Any:
+            headers = {"Authorization": f"Bearer {TOKEN}", "X-Tolmach-Author": name}
+            r = c.patch(f"/api/clips/{clip_id}/segments/{n}", json={"reviewed": reviewed}, headers=headers)
+            assert r.status_code == 200, r.text
+            return r.json()["review"]
+
+        for n in range(1, 5):
+            by("Olena", n, True)
+        assert by("Ivan", 5, True) == {"reviewed": 5, "total": 5, "reviewer": "Olena and Ivan"}
+        by("Olena", 5, False)  # Ivan's mark taken back; Olena checks the line herself
+        assert by("Olena", 5, True) == {"reviewed": 5, "total": 5, "reviewer": "Olena"}
+        srt = c.get(f"/api/clips/{clip_id}/export/en.srt", headers={"Authorization": f"Bearer {TOKEN}"}).text
+        assert "Reviewed by Olena\n" in srt and "Ivan" not in srt
+
+
+def test_notes_are_edited_and_removed_as_revisions(api: TestClient, clip_id: str) -> None:
+    url = f"/api/clips/{clip_id}"
+    headers = csrf(api)
+    machine = ["мобик (mobik): mobilised soldier, derogatory"]
+    assert api.get(f"{url}/segments/3").json()["notes"] == machine
+    assert "mobilised soldier" in api.get(f"{url}/export/quotes.md").text
+    better = ["mobik: a mobilised soldier (army slang, scornful)", "  second note  "]
+    r = api.patch(f"{url}/segments/3", json={"notes": better}, headers=headers).json()
+    assert r["segment"]["notes"] == ["mobik: a mobilised soldier (army slang, scornful)", "second note"]
+    (edit,) = r["revisions"]
+    assert (edit["field"], edit["before"], edit["author"]) == ("notes", machine[0], NAME)
+    assert edit["after"] == "mobik: a mobilised soldier (army slang, scornful)\nsecond note"
+
+    removed = api.patch(f"{url}/segments/3", json={"notes": []}, headers=headers).json()
+    assert removed["segment"]["notes"] == [] and removed["revisions"][-1]["after"] == ""
+    exported = json.loads(api.get(f"{url}/export/json").text)["segments"][2]
+    assert exported["notes"] == []
+    assert "mobilised soldier" not in api.get(f"{url}/export/quotes.md").text
+
+    back = api.post(f"{url}/revisions/{removed['revisions'][-1]['id']}/undo", headers=headers).json()
+    assert back["segment"]["notes"] == r["segment"]["notes"]
+    says = error_of(api.patch(f"{url}/segments/3", json={"notes": ["one\ntwo"]}, headers=headers), 422)
+    assert "a note is one line" in says
+    assert "notes: Input should be a valid list" in error_of(
+        api.patch(f"{url}/segments/3", json={"notes": "one"}, headers=headers), 422
+    )
+
+
 # -- files ---------------------------------------------------------------------------------------
 
 
-def test_every_export_downloads_the_latest_text(api: TestClient, clip_id: str, tmp_path: Path) -> None:
+def test_every_export_downloads_the_latest_text(
+    api: TestClient, clip_id: str, tmp_path: Path, archive_home: Path
+) -> None:
     edited = "The company commander said Bakhmut was quiet that week."
     api.patch(f"/api/clips/{clip_id}/segments/2", json={"translation": edited}, headers=csrf(api))
     for name, media_type in EXPORTS.items():
@@ -266,7 +431,8 @@ def test_every_export_downloads_the_latest_text(api: TestClient, clip_id: str, t
             assert edited.split()[-1] in flat and "commander" in flat, name
     # the manifest signs the very files that download beside it
     files = [tmp_path / f"clip.{n}" for n in ("en.srt", "ru.vtt", "json", "thread.txt", "quotes.html")]
-    report = verify_manifest(tmp_path / "clip.manifest.json", files)
+    own = {k.fingerprint for k in trusted_keys(archive_home)}  # signed with the archive's own key
+    report = verify_manifest(tmp_path / "clip.manifest.json", files, trusted=own)
     assert report.ok, report.problems
 
 
@@ -370,7 +536,11 @@ def test_with_a_token(archive_home: Path, clip_id: str) -> None:
         bearer = {"Authorization": f"Bearer {TOKEN}"}
         assert c.get("/api/clips", headers=bearer).status_code == 200
         r = c.patch(f"/api/clips/{clip_id}/segments/1", json={"speaker": "A"}, headers=bearer)
-        assert r.status_code == 200 and r.json()["revisions"][-1]["author"] == NAME
+        assert "the token alone needs a name" in error_of(r, 400)  # never the server's --name
+        named = {**bearer, "X-Tolmach-Author": "  Ivan   P. "}
+        r = c.patch(f"/api/clips/{clip_id}/segments/1", json={"speaker": "A"}, headers=named)
+        assert r.status_code == 200 and r.json()["revisions"][-1]["author"] == "Ivan P."
+        assert c.get("/api/session", headers=named).json()["name"] == "Ivan P."
         page = c.get("/", follow_redirects=False)
         assert (page.status_code, page.headers["location"]) == (303, "/login?next=%2F")
 

@@ -364,6 +364,110 @@ def test_token_sends_strangers_to_the_login_page(
         assert [r["author"] for r in revisions] == ["Olena K."]
 
 
+def log_in(page: Page, url: str, token: str, name: str, clip: str) -> None:
+    page.goto(f"{url}/clips/{clip}")
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.fill("input[name=token]", token)
+    page.fill("input[name=name]", name)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{url}/clips/{clip}")
+    expect(page.locator("#lines > li")).to_have_count(5)
+
+
+def test_two_pages_edit_one_line_and_the_stale_save_is_refused(
+    open_page: Callable[[], Watched], archive_home: Path, tmp_path: Path
+) -> None:
+    clip, _ = add_clip(archive_home, not_media(tmp_path, "call.m4a"), "Phone call")
+    token = secrets.token_hex(24)
+    with serving(archive_home, token=token) as url:
+        olena, ivan = open_page().page, open_page().page
+        log_in(olena, url, token, "Olena K.", clip)
+        log_in(ivan, url, token, "Ivan P.", clip)
+        for page in (olena, ivan):  # both open line 2 as it was loaded
+            page.dblclick("#line-2 .en")
+            expect(page.locator("#line-2 textarea[name=translation]")).to_be_focused()
+
+        olena.fill("#line-2 textarea[name=translation]", "Olena's English.")
+        olena.keyboard.press("Control+Enter")
+        expect(olena.locator("#line-2 .en")).to_have_text("Olena's English.")
+
+        ivan.fill("#line-2 textarea[name=translation]", "Ivan's English.")
+        ivan.fill("#line-2 input[name=speaker]", "Medic")
+        ivan.keyboard.press("Control+Enter")
+        notice = ivan.locator("#notice")
+        expect(notice).to_contain_text("Not saved: line 2 was changed by Olena K. at ")
+        expect(notice).to_contain_text("Your changes are still in the form")
+        conflict = ivan.locator("#line-2 .conflict")
+        expect(conflict.locator(".conflict-en")).to_have_text("Olena's English.")
+        expect(conflict.locator(".conflict-orig")).to_have_text(LINES[1][0])
+        # nothing Ivan typed is lost, and nothing of his reached the archive
+        expect(ivan.locator("#line-2 textarea[name=translation]")).to_have_value("Ivan's English.")
+        expect(ivan.locator("#line-2 input[name=speaker]")).to_have_value("Medic")
+        stored = ivan.request.get(f"{url}/api/clips/{clip}/segments/2").json()
+        assert (stored["translation"], stored["speaker"], stored["version"]) == ("Olena's English.", "S2", 2)
+
+        # saving again, having seen the newer line, is Ivan's choice: it goes on top of Olena's
+        ivan.click("#line-2 button[type=submit]")
+        expect(ivan.locator("#line-2 .en")).to_have_text("Ivan's English.")
+        expect(ivan.locator("#line-2 .speaker")).to_have_text("Medic")
+        expect(ivan.locator("#line-2 .conflict")).to_have_count(0)
+        revisions = ivan.request.get(f"{url}/api/clips/{clip}/revisions?segment=2").json()["revisions"]
+        assert [(r["field"], r["after"], r["author"]) for r in revisions] == [
+            ("translation", "Olena's English.", "Olena K."),
+            ("translation", "Ivan's English.", "Ivan P."),
+            ("speaker", "Medic", "Ivan P."),
+        ]
+
+        # a stale reviewed mark is refused too: Olena's page still shows version 2
+        olena.check("#line-2 .reviewed-toggle")
+        expect(olena.locator("#notice")).to_contain_text("Not saved: line 2 was changed by Ivan P. at ")
+        expect(olena.locator("#line-2 .en")).to_have_text("Ivan's English.")
+        expect(olena.locator("#line-2 .reviewed-toggle")).not_to_be_checked()
+        expect(olena.locator("#review-count")).to_have_text("0 of 5 lines reviewed")
+
+
+def test_an_edit_of_a_reviewed_line_shows_it_unreviewed(
+    open_page: Callable[[], Watched], archive_home: Path, tmp_path: Path
+) -> None:
+    clip, _ = add_clip(archive_home, not_media(tmp_path, "call.m4a"), "Phone call")
+    with serving(archive_home) as url:
+        page = open_page().page
+        page.goto(f"{url}/clips/{clip}")
+        for n in (2, 3):
+            page.check(f"#line-{n} .reviewed-toggle")
+        expect(page.locator("#review-count")).to_have_text("2 of 5 lines reviewed")
+        expect(page.locator("#line-2")).to_have_class(re.compile(r"\bis-reviewed\b"))
+
+        page.dblclick("#line-2 .en")
+        page.fill("#line-2 textarea[name=translation]", "It was quiet in Bakhmut, the commander said.")
+        page.keyboard.press("Control+Enter")
+        expect(page.locator("#line-2 .en")).to_have_text("It was quiet in Bakhmut, the commander said.")
+        expect(page.locator("#line-2 .reviewed-toggle")).not_to_be_checked()
+        expect(page.locator("#line-2")).not_to_have_class(re.compile(r"\bis-reviewed\b"))
+        expect(page.locator("#review-count")).to_have_text("1 of 5 lines reviewed")
+
+        # a wrong translator's note comes off with one click, and the mark with it; History can undo
+        note = page.locator("#line-3 .notes li")
+        expect(note).to_contain_text("mobilised soldier")
+        note.locator(".note-remove").click()
+        expect(page.locator("#line-3 .notes")).to_have_count(0)
+        expect(page.locator("#line-3 .reviewed-toggle")).not_to_be_checked()
+        expect(page.locator("#review-count")).to_have_text("0 of 5 lines reviewed")
+        page.click("#line-3 .history-toggle")
+        # newest first: the cleared mark, then the removed note, which is the one to take back
+        removal = page.locator("#line-3 .history li").filter(has=page.locator(".rev-field", has_text="notes"))
+        expect(removal.locator("del")).to_have_text("мобик (mobik): mobilised soldier, derogatory")
+        removal.locator(".undo").click()
+        expect(page.locator("#line-3 .notes li")).to_contain_text("mobilised soldier")
+
+        # and a note is written in the edit form, one a line
+        page.dblclick("#line-3 .en")
+        page.fill("#line-3 textarea[name=notes]", "mobik: a mobilised soldier (scornful)")
+        page.keyboard.press("Control+Enter")
+        expect(page.locator("#line-3 .notes li")).to_have_count(1)
+        expect(page.locator("#line-3 .notes li")).to_contain_text("mobik: a mobilised soldier (scornful)")
+
+
 def test_upload_that_fails_says_why(
     open_page: Callable[[], Watched], archive_home: Path, tmp_path: Path
 ) -> None:

@@ -83,6 +83,7 @@ class Segment:
     # what wrote ``translation``: "whisper:base", "llm:qwen2.5:7b", "nmt:opus-mt-ru-en"; with the reason when
     # an engine's answer was refused and Whisper's line kept: "whisper:base (fallback: llm answer invalid)"
     translated_by: str = ""
+    version: int = 1  # the archive row's version, +1 per accepted edit: a stale write is refused (not output)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,9 @@ class Transcript:
     tool_version: str = ""
     warnings: tuple[str, ...] = ()
     reviewer: str | None = None  # who reviewed every line; None while any line is unreviewed
+    language_detected: str = ""  # what the speech sounds like, checked also when forced ("" unknown)
+    language_detected_probability: float = 0.0
+    language_mismatch: bool = False  # forced, but the speech was surely detected as another language
 
     @property
     def doubtful_count(self) -> int:

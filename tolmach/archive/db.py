@@ -262,3 +262,10 @@ def _batch(conn: sqlite3.Connection) -> None:
         CREATE INDEX jobs_batch ON jobs(batch, state);
         """,
     )
+
+
+@migration("0004_segment_versions")
+def _segment_versions(conn: sqlite3.Connection) -> None:
+    # A line's version goes up with every accepted edit or undo, so a write from a page that read an
+    # older version is refused instead of silently replacing what someone else wrote since.
+    conn.execute("ALTER TABLE segments ADD COLUMN version INTEGER NOT NULL DEFAULT 1")

@@ -1,22 +1,38 @@
 """Human review of a run: edits to a line's fields, "reviewed" marks, and every change kept as a revision.
 
-An edit changes the segment row and adds a revision (field, before, after, who, when) in one
-transaction; undo applies a revision's ``before`` again, as a new revision that says which one it takes
+An edit (all the fields one request changes) updates the segment row and adds one revision per field
+(field, before, after, who, when) in one transaction, checked as a whole first: a refused edit writes
+nothing. Undo applies a revision's ``before`` again, as a new revision that says which one it takes
 back, and only while the field still holds that revision's ``after`` (a later edit is not silently lost).
-Exports, search and manifests read the rows, so they follow every edit.
+Each accepted edit or undo adds 1 to the line's ``version``; a write that names an older version is
+refused (ConflictError), so two stale pages cannot both win. A change to what a line says or when
+(text, English, notes, times) takes its reviewed mark away, as a revision of its own: the reviewer
+checked the old line, not this one. Exports, search and manifests read the rows, so they follow every
+edit; this module never writes files.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from tolmach.archive.db import now, write
-from tolmach.errors import InputError, OptionsError
+from tolmach.errors import ConflictError, InputError, OptionsError
 from tolmach.records import Edit
 from tolmach.text import stems
 
-FIELDS = ("text", "translation", "speaker", "start", "end", "reviewed")
+FIELDS = ("text", "translation", "speaker", "start", "end", "notes", "reviewed")
+"""Editable fields, in the order one edit's revisions are written: the reviewed mark last."""
+CONTENT = frozenset({"text", "translation", "notes", "start", "end"})
+"""A change to any of these takes the line's reviewed mark away (the speaker's name does not)."""
+WORDS_SPAN = "words_span"
+"""Key in a segment's ``detail``: the (start, end) its words were timed for, kept from the first time
+edit on. The words themselves stay as Whisper timed them; :func:`timed_detail` moves them into the
+line's current span when it is read, so an undo restores them exactly."""
+MAX_TEXT = 2000  # characters of one field
 _COLUMN = {"start": "start_ms", "end": "end_ms"}
 
 
@@ -39,7 +55,7 @@ class Revision:
 class ReviewState:
     reviewed: int
     total: int
-    reviewers: tuple[str, ...]  # who marked lines reviewed, in order of first mark
+    reviewers: tuple[str, ...]  # who marked the lines now reviewed, in order of first such mark
 
     @property
     def complete(self) -> bool:
@@ -51,22 +67,54 @@ class ReviewState:
         return " and ".join(self.reviewers) if self.complete and self.reviewers else None
 
 
-def edit(conn: sqlite3.Connection, run_id: str, number: int, field: str, value: str, author: str) -> Revision:
-    """Set one field of line ``number``; returns the revision (or the last one, when nothing changed)."""
-    if field not in FIELDS:
-        raise OptionsError(f"'{field}' is not an editable field", f"edit one of {', '.join(FIELDS)}")
-    author = author.strip()
-    if not author:
-        raise OptionsError("an edit needs an author", "give your name: it goes on every revision")
+def edit_line(
+    conn: sqlite3.Connection,
+    run_id: str,
+    number: int,
+    changes: Mapping[str, str],
+    author: str,
+    *,
+    version: int | None = None,
+) -> list[Revision]:
+    """Change fields of line ``number`` together; returns the revisions written (none when nothing changed).
+
+    ``changes`` maps field names to their new values as text (times in milliseconds, reviewed "0"/"1",
+    notes one per line). Start and end are checked as a pair, against the clip's length and the
+    neighbouring lines. ``version``, when given, must be the line's stored version (ConflictError).
+    """
+    unknown = [f for f in changes if f not in FIELDS]
+    if unknown:
+        raise OptionsError(f"'{unknown[0]}' is not an editable field", f"edit one of {', '.join(FIELDS)}")
+    if not changes:
+        raise OptionsError("nothing to change", f"give any of {', '.join(FIELDS)}")
+    author = _author(author)
     with write(conn) as c:
         row = _segment(c, run_id, number)
-        after = _checked(field, value, row)
-        before = _value(row, field)
-        if after == before:
-            last = _revisions(c, "r.segment_id = ? AND r.field = ?", (row["id"], field))
-            if last:
-                return last[-1]
-        return _apply(c, row, field, before, after, author, None)
+        if version is not None and version != row["version"]:
+            raise _stale(c, row, version)
+        wanted = {f: _checked(f, changes[f]) for f in FIELDS if f in changes}
+        _check_times(c, row, wanted)
+        changed = [f for f in wanted if wanted[f] != _value(row, f)]
+        if row["reviewed"] and "reviewed" not in wanted and CONTENT.intersection(changed):
+            changed.append("reviewed")
+            wanted["reviewed"] = "0"
+        written = [_apply(c, row, f, _value(row, f), wanted[f], author, None) for f in changed]
+        if written:
+            c.execute("UPDATE segments SET version = version + 1 WHERE id = ?", (row["id"],))
+        return written
+
+
+def edit(
+    conn: sqlite3.Connection, run_id: str, number: int, field: str, value: str, author: str
+) -> Revision | None:
+    """Set one field of line ``number``: the field's revision, or its last one when nothing changed
+    (None when it never had one). A cleared reviewed mark is a second revision, not returned."""
+    written = edit_line(conn, run_id, number, {field: value}, author)
+    mine = [r for r in written if r.field == field]
+    if mine:
+        return mine[0]
+    last = _revisions(conn, "s.run_id = ? AND s.number = ? AND r.field = ?", (run_id, number, field))
+    return last[-1] if last else None
 
 
 def undo(conn: sqlite3.Connection, run_id: str, revision_id: int, author: str) -> Revision:
@@ -82,7 +130,13 @@ def undo(conn: sqlite3.Connection, run_id: str, revision_id: int, author: str) -
                 f"line {rev.segment}'s {rev.field} was changed again after revision {revision_id}",
                 "undo the later revision first",
             )
-        return _apply(c, row, rev.field, rev.after, rev.before, author.strip() or rev.author, rev.id)
+        _check_times(c, row, {rev.field: rev.before})
+        who = author.strip() or rev.author
+        back = _apply(c, row, rev.field, rev.after, rev.before, who, rev.id)
+        if rev.field in CONTENT and row["reviewed"]:
+            _apply(c, row, "reviewed", "1", "0", who, None)
+        c.execute("UPDATE segments SET version = version + 1 WHERE id = ?", (row["id"],))
+        return back
 
 
 def revisions(conn: sqlite3.Connection, run_id: str, number: int | None = None) -> list[Revision]:
@@ -97,15 +151,113 @@ def edits(conn: sqlite3.Connection, run_id: str) -> tuple[Edit, ...]:
 
 
 def state(conn: sqlite3.Connection, run_id: str) -> ReviewState:
+    """How many lines are reviewed, and by whom: for each line reviewed now, the author of the mark
+    that stands (its latest "reviewed -> 1"); a mark taken back names no one."""
     reviewed, total = conn.execute(
         "SELECT coalesce(sum(reviewed), 0), count(*) FROM segments WHERE run_id = ?", (run_id,)
     ).fetchone()
     names = conn.execute(
-        "SELECT r.author FROM revisions r JOIN segments s ON s.id = r.segment_id"
-        " WHERE s.run_id = ? AND r.field = 'reviewed' AND r.after = '1' GROUP BY r.author ORDER BY min(r.id)",
+        "SELECT r.author FROM segments s JOIN revisions r ON r.id = ("
+        "   SELECT max(id) FROM revisions WHERE segment_id = s.id AND field = 'reviewed' AND after = '1')"
+        " WHERE s.run_id = ? AND s.reviewed GROUP BY r.author ORDER BY min(r.id)",
         (run_id,),
     )
     return ReviewState(reviewed, total, tuple(n[0] for n in names))
+
+
+def timed_detail(detail: dict[str, Any], start: int, end: int) -> dict[str, Any]:
+    """A segment's stored ``detail`` with its words moved into the line's current [start, end].
+
+    Each edge of the words' span moves as far as the line's edge on that side moved, and the words in
+    between are stretched to fit (then kept inside the line): an edited end moves the last word's end,
+    never the first word's start, so the cue builder's view of the neighbouring lines does not change.
+    """
+    span = detail.pop(WORDS_SPAN, None)
+    words = detail.get("words") or []
+    if span is None or not words or (span[0], span[1]) == (start, end):
+        return detail
+    first, last = min(w["start"] for w in words), max(w["end"] for w in words)
+    to_first, to_last = first + start - span[0], last + end - span[1]
+    if not start <= to_first < to_last <= end:
+        to_first, to_last = start, end  # the edit cut into the words: spread them over the line
+    scale = (to_last - to_first) / (last - first) if last > first else 0.0
+
+    def at(t: int) -> int:
+        return min(max(to_first + round((t - first) * scale), start), end)
+
+    detail["words"] = [{**w, "start": at(w["start"]), "end": at(w["end"])} for w in words]
+    return detail
+
+
+def _author(author: str) -> str:
+    author = author.strip()
+    if not author:
+        raise OptionsError("an edit needs an author", "give your name: it goes on every revision")
+    return author
+
+
+def _stale(c: sqlite3.Connection, row: sqlite3.Row, version: int) -> ConflictError:
+    last = c.execute(
+        "SELECT author, at FROM revisions WHERE segment_id = ? ORDER BY id DESC LIMIT 1", (row["id"],)
+    ).fetchone()
+    by = f" by {last['author']} at {last['at']}" if last else ""
+    return ConflictError(
+        f"line {row['number']} was changed{by}: your page shows version {version},"
+        f" the archive has {row['version']}",
+        "reload the line and apply your change again",
+    )
+
+
+def _check_times(c: sqlite3.Connection, row: sqlite3.Row, wanted: Mapping[str, str]) -> None:
+    """Refuse (OptionsError) times that put the line out of order, past the clip, or over a neighbour.
+
+    Only a side that moves outwards is checked against its neighbour, so an overlap Whisper left
+    between two lines never blocks an edit that makes it smaller.
+    """
+    if "start" not in wanted and "end" not in wanted:
+        return
+    n = row["number"]
+    start, end = int(wanted.get("start", row["start_ms"])), int(wanted.get("end", row["end_ms"]))
+    if not 0 <= start < end:
+        raise OptionsError(
+            f"a line must start before it ends (line {n}: start {start} ms, end {end} ms)",
+            "give a start of 0 or more and an end after it; send both to move a line",
+        )
+    clip = c.execute(
+        "SELECT c.duration_ms FROM clips c JOIN runs r ON r.clip_id = c.id WHERE r.id = ?", (row["run_id"],)
+    ).fetchone()
+    if clip is not None and clip[0] > 0 and end > clip[0]:
+        raise OptionsError(
+            f"line {n} would end at {_seconds(end)}, after the clip ends ({_seconds(clip[0])})",
+            f"end it at {clip[0]} ms or earlier",
+        )
+    if start < row["start_ms"]:
+        prev = c.execute(
+            "SELECT number, end_ms FROM segments WHERE run_id = ? AND number < ?"
+            " ORDER BY number DESC LIMIT 1",
+            (row["run_id"], n),
+        ).fetchone()
+        if prev is not None and start < prev["end_ms"]:
+            raise OptionsError(
+                f"line {n} would start at {_seconds(start)}, before line {prev['number']} ends"
+                f" ({_seconds(prev['end_ms'])})",
+                f"start it at {prev['end_ms']} ms or later, or end line {prev['number']} earlier first",
+            )
+    if end > row["end_ms"]:
+        after = c.execute(
+            "SELECT number, start_ms FROM segments WHERE run_id = ? AND number > ? ORDER BY number LIMIT 1",
+            (row["run_id"], n),
+        ).fetchone()
+        if after is not None and end > after["start_ms"]:
+            raise OptionsError(
+                f"line {n} would end at {_seconds(end)}, after line {after['number']} starts"
+                f" ({_seconds(after['start_ms'])})",
+                f"end it at {after['start_ms']} ms or earlier, or start line {after['number']} later first",
+            )
+
+
+def _seconds(ms: int) -> str:
+    return f"{ms / 1000:.3f} s"
 
 
 def _apply(
@@ -117,13 +269,21 @@ def _apply(
     author: str,
     undoes: int | None,
 ) -> Revision:
-    column = _COLUMN.get(field, field)
-    stored: object = after
-    if field in ("start", "end", "reviewed"):
-        stored = int(after)
-    elif field == "speaker":
-        stored = after or None  # no speaker is NULL, as the pipeline stores it
-    c.execute(f"UPDATE segments SET {column} = ? WHERE id = ?", (stored, row["id"]))
+    """Write one field and its revision. ``row`` is the line as it was before this edit began."""
+    if field == "notes":
+        _update_detail(c, row["id"], {"notes": after.split("\n") if after else []})
+    else:
+        if field in ("start", "end"):
+            # The span the words were timed for, recorded once: before any of this edit's times moved.
+            detail = _detail(c, row["id"])
+            if WORDS_SPAN not in detail:
+                _update_detail(c, row["id"], {WORDS_SPAN: [row["start_ms"], row["end_ms"]]})
+        stored: object = after
+        if field in ("start", "end", "reviewed"):
+            stored = int(after)
+        elif field == "speaker":
+            stored = after or None  # no speaker is NULL, as the pipeline stores it
+        c.execute(f"UPDATE segments SET {_COLUMN.get(field, field)} = ? WHERE id = ?", (stored, row["id"]))
     if field == "text":
         language = c.execute("SELECT language FROM runs WHERE id = ?", (row["run_id"],)).fetchone()[0]
         c.execute("UPDATE segments SET stems = ? WHERE id = ?", (stems(after, language), row["id"]))
@@ -134,6 +294,19 @@ def _apply(
     return _revisions(c, "r.id = ?", (cursor.lastrowid,))[0]
 
 
+def _detail(c: sqlite3.Connection, segment_id: int) -> dict[str, Any]:
+    text = c.execute("SELECT detail FROM segments WHERE id = ?", (segment_id,)).fetchone()[0]
+    detail: dict[str, Any] = json.loads(text)
+    return detail
+
+
+def _update_detail(c: sqlite3.Connection, segment_id: int, values: Mapping[str, Any]) -> None:
+    detail = {**_detail(c, segment_id), **values}
+    c.execute(
+        "UPDATE segments SET detail = ? WHERE id = ?", (json.dumps(detail, ensure_ascii=False), segment_id)
+    )
+
+
 def _segment(c: sqlite3.Connection, run_id: str, number: int) -> sqlite3.Row:
     row = c.execute("SELECT * FROM segments WHERE run_id = ? AND number = ?", (run_id, number)).fetchone()
     if row is None:
@@ -142,11 +315,14 @@ def _segment(c: sqlite3.Connection, run_id: str, number: int) -> sqlite3.Row:
 
 
 def _value(row: sqlite3.Row, field: str) -> str:
+    if field == "notes":
+        return "\n".join(json.loads(row["detail"]).get("notes", ()))
     value = row[_COLUMN.get(field, field)]
     return "" if value is None else str(value)
 
 
-def _checked(field: str, value: str, row: sqlite3.Row) -> str:
+def _checked(field: str, value: str) -> str:
+    """The value as it would be stored; OptionsError when it cannot be (times are checked together)."""
     value = str(value)
     if field == "reviewed":
         if value not in ("0", "1"):
@@ -154,25 +330,20 @@ def _checked(field: str, value: str, row: sqlite3.Row) -> str:
         return value
     if field in ("start", "end"):
         try:
-            ms = int(value)
+            return str(int(value))
         except ValueError:
             raise OptionsError(
                 f"{field} must be a whole number of milliseconds, not '{value}'", "e.g. 12500 for 0:12.5"
             ) from None
-        start, end = (ms, row["end_ms"]) if field == "start" else (row["start_ms"], ms)
-        if not 0 <= start < end:
-            raise OptionsError(
-                f"a line must start before it ends (start {start} ms, end {end} ms)",
-                "change the other end first, or give both",
-            )
-        return str(ms)
     if field == "speaker":
         return " ".join(value.split())[:80]
-    if "\x00" in value or len(value) > 2000:
+    if "\x00" in value or len(value) > MAX_TEXT:
         raise OptionsError(
             f"the {field} is not a line of text (too long, or holds NUL)",
-            "at most 2000 characters, plain text",
+            f"at most {MAX_TEXT} characters, plain text",
         )
+    if field == "notes":  # one note a line; blank lines are no notes
+        return "\n".join(line.strip() for line in value.splitlines() if line.strip())
     return value.strip()
 
 

@@ -14,25 +14,29 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from tolmach.archive import Archive, Filters, search
 from tolmach.archive import jobs as job_table
-from tolmach.errors import InputError, OptionsError
+from tolmach.errors import ConflictError, InputError, OptionsError
 from tolmach.records import Segment
 from tolmach.subtitles.formats.base import labels
 from tolmach.web import shapes
 from tolmach.web.auth import api_caller, sessions
 from tolmach.web.deps import ArchiveDep, CallerDep, config_of
 from tolmach.web.downloads import thumbnail_path
-from tolmach.web.errors import WebError
+from tolmach.web.errors import WebError, body
 
 router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)])
 POLL_S = 0.5  # how often the event stream looks at a job
 KEEPALIVE_S = 15.0  # a comment line this often keeps proxies from closing a quiet stream
 MAX_TEXT = 2000  # characters in a line; review.py refuses more
+MAX_NOTES = 20  # notes on one line: more is not a note any more
+
+
+Note = Annotated[StrictStr, Field(max_length=MAX_TEXT)]
 
 
 class SegmentPatch(BaseModel):
@@ -45,6 +49,18 @@ class SegmentPatch(BaseModel):
     start: StrictInt | None = Field(None, ge=0, description="ms")
     end: StrictInt | None = Field(None, ge=1, description="ms")
     reviewed: StrictBool | None = None
+    notes: list[Note] | None = Field(
+        None, max_length=MAX_NOTES, description="the line's translator's notes, all of them; [] removes them"
+    )
+    version: StrictInt | None = Field(None, ge=1, description="the line's version the change was made on")
+
+    @field_validator("notes")
+    @classmethod
+    def _one_line_each(cls, notes: list[str] | None) -> list[str] | None:
+        # the archive keeps notes one a line: a break inside one would silently make it two
+        if notes and any("\n" in n or "\r" in n for n in notes):
+            raise ValueError("a note is one line: send each note as an item of the list")
+        return notes
 
 
 @router.get("/session")
@@ -106,38 +122,80 @@ def delete_clip(id: str, archive: ArchiveDep) -> Response:
 
 
 @router.get("/clips/{id}/segments/{n}")
-def get_segment(id: str, n: int, archive: ArchiveDep) -> dict[str, Any]:
-    return shapes.segment(_line(archive, archive.run_of(id), n))
+def get_segment(id: str, n: int, archive: ArchiveDep, response: Response) -> dict[str, Any]:
+    """One line, with its version as an ETag to send back in If-Match (or ``version``)."""
+    line = _line(archive, archive.run_of(id), n)
+    response.headers["ETag"] = _etag(line)
+    return shapes.segment(line)
 
 
-@router.patch("/clips/{id}/segments/{n}")
+@router.patch("/clips/{id}/segments/{n}", response_model=None)
 def patch_segment(
-    id: str, n: int, patch: SegmentPatch, archive: ArchiveDep, caller: CallerDep
-) -> dict[str, Any]:
-    """Change fields of line ``n``; returns the line and its whole history, oldest first."""
+    id: str,
+    n: int,
+    patch: SegmentPatch,
+    archive: ArchiveDep,
+    caller: CallerDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any] | JSONResponse:
+    """Change fields of line ``n`` together, or none of them; returns the line, its whole history
+    oldest first, and the clip's review state. A stale version is a 409 carrying the line as stored."""
     run_id = archive.run_of(id)
-    changes = patch.model_dump(exclude_none=True)
-    if not changes:
-        raise OptionsError(
-            "nothing to change", "send any of text, translation, speaker, start, end, reviewed"
+    changes = _changes(patch)
+    version = _version(patch.version, if_match)
+    try:
+        archive.edit_line(run_id, n, changes, caller.name, version=version)
+    except ConflictError as e:
+        line = _line(archive, run_id, n)
+        return JSONResponse(
+            {**body(e), "segment": shapes.segment(line)}, status_code=409, headers={"ETag": _etag(line)}
         )
     line = _line(archive, run_id, n)
-    for field in _order(changes, line):
-        value = changes[field]
-        text = ("1" if value else "0") if field == "reviewed" else str(value)
-        archive.edit(run_id, n, field, text, caller.name)
+    response.headers["ETag"] = _etag(line)
     return {
-        "segment": shapes.segment(_line(archive, run_id, n)),
+        "segment": shapes.segment(line),
         "revisions": [shapes.revision(r) for r in archive.revisions(run_id, n)],
+        "review": shapes.review(archive.review_state(run_id)),
     }
 
 
-def _order(changes: dict[str, Any], line: Segment) -> list[str]:
-    """The fields in an order that applies: times first (each edit is checked against the line as it
-    is, so moving a line later needs its end moved before its start), the reviewed mark last."""
-    times = ["end", "start"] if changes.get("start", -1) >= line.end else ["start", "end"]
-    order = [*times, "speaker", "text", "translation", "reviewed"]
-    return [f for f in order if f in changes]
+def _changes(patch: SegmentPatch) -> dict[str, str]:
+    """The patch as the archive takes it: every value as text, notes one a line."""
+    changes: dict[str, str] = {}
+    for field, value in patch.model_dump(exclude_none=True, exclude={"version"}).items():
+        if field == "reviewed":
+            changes[field] = "1" if value else "0"
+        elif field == "notes":
+            changes[field] = "\n".join(value)
+        else:
+            changes[field] = str(value)
+    if not changes:
+        raise OptionsError(
+            "nothing to change", "send any of text, translation, speaker, start, end, notes, reviewed"
+        )
+    return changes
+
+
+def _version(given: int | None, if_match: str | None) -> int | None:
+    """The version the caller edited: the body's ``version``, or If-Match's ETag (they must agree)."""
+    if if_match is None or if_match.strip() == "*":
+        return given
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not (tag.isascii() and tag.isdigit()) or int(tag) < 1:  # isdigit alone takes '²'
+        raise OptionsError(
+            f'If-Match must be a line\'s ETag such as "3", not {if_match.strip()[:40]!r}',
+            "send the ETag of GET .../segments/N, or 'version' in the body",
+        )
+    if given is not None and given != int(tag):
+        raise OptionsError(
+            f"If-Match says version {tag}, the body says {given}", "send the version once, or the same twice"
+        )
+    return int(tag)
+
+
+def _etag(line: Segment) -> str:
+    return f'"{line.version}"'
 
 
 @router.get("/clips/{id}/revisions")
@@ -161,6 +219,7 @@ def undo_revision(id: str, rid: int, archive: ArchiveDep, caller: CallerDep) -> 
     return {
         "segment": shapes.segment(_line(archive, run_id, revision.segment)),
         "revision": shapes.revision(revision),
+        "review": shapes.review(archive.review_state(run_id)),
     }
 
 

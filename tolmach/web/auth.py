@@ -7,7 +7,9 @@ session cookie is still issued, because mutations always need the cookie's CSRF 
 
 The cookie is signed, not stored: its key is derived from a secret kept in the archive folder and from
 the token, so it survives a restart and dies when the token changes. Nothing here trusts a name, a
-cookie or a header that it did not sign or compare in constant time.
+cookie or a header that it did not sign or compare in constant time, with one exception: a call made
+with the bearer token and no session names its author in ``X-Tolmach-Author`` (whoever holds the
+token may edit, and so may say who they are), and a mutation without one is refused.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tolmach.web.errors import WebError
 
 COOKIE = "tolmach_session"
 CSRF_HEADER = "x-csrf-token"
+AUTHOR_HEADER = "x-tolmach-author"  # who a token-only call is by (a session names its own)
 SESSION_DAYS = 7  # a login lasts a working week
 SECRET_FILE = Path("keys") / "web-session.key"  # in the archive folder, beside the manifest key
 MUTATIONS = ("POST", "PUT", "PATCH", "DELETE")
@@ -46,7 +49,7 @@ class Session:
 
 @dataclass(frozen=True)
 class Caller:
-    name: str
+    name: str  # who its edits are by; "" for a read made with the token alone and no name
     auth: str  # "token" when the server wants a token, else "local"
     csrf: str  # "" when the call came with a bearer token and no session
     session: Session | None  # the session cookie's content, when it came with a valid one
@@ -130,14 +133,32 @@ def api_caller(request: Request) -> Caller:
     if bearer is False:
         raise WebError(401, "wrong bearer token", HINT_LOGIN)
     session = auth.read(request)
+    if bearer and session is not None:
+        return Caller(session.name, auth.mode, session.csrf, session)
     if bearer:
-        return Caller(auth.config.author, auth.mode, session.csrf if session else "", session)
+        return Caller(token_author(request), auth.mode, "", None)
     if auth.mode == "token" and session is None:
         raise WebError(401, "this server wants a token", HINT_LOGIN)
     if request.method in MUTATIONS:
         check_mutation(request, session)
     name = session.name if session else auth.config.author
     return Caller(name, auth.mode, session.csrf if session else "", session)
+
+
+def token_author(request: Request) -> str:
+    """Who a call made with the bearer token alone is by: the name it gives in X-Tolmach-Author.
+
+    The token says the caller may edit, not who they are; the server's own user name would credit
+    the edit to someone who did not make it, so a mutation without a name is refused.
+    """
+    name = clean_name(request.headers.get(AUTHOR_HEADER, ""))
+    if not name and request.method in MUTATIONS:
+        raise WebError(
+            400,
+            "an edit made with the token alone needs a name",
+            "send your name in an X-Tolmach-Author header, or log in at /login",
+        )
+    return name
 
 
 def check_mutation(request: Request, session: Session | None) -> None:

@@ -16,6 +16,18 @@ LABEL_TRANSLATION = "Machine translation — not reviewed"
 LABEL_TRANSCRIPT = "Machine transcript — not reviewed"
 """Shown with every original-language track: it is what Whisper heard, not a checked transcript."""
 
+UNTRANSLATED = "[untranslated]"
+"""The text of an English event whose line has no English (the engine gave none, or a reviewer emptied it)."""
+ELSEWHERE = "[...]"
+"""The text of an English event of a translated line whose English all went to the line's other events."""
+INAUDIBLE = "[inaudible]"
+"""The text of an original-language event whose line has no words (a reviewer emptied them).
+
+These three keep an event in its track, so both tracks have one event per event of the other, at the same
+times (a player switching tracks, or a reader comparing files, never finds a line missing). Square brackets,
+as the published thread marks what is not in the speech ("[...]"); spelt out, since a subtitle reader cannot
+look the convention up."""
+
 LABEL_MAX_MS = 4000  # a label shown before the speech stays at most this long
 LABEL_SEGMENT_ID = 0  # the segment_id of a label event: it comes from no segment
 
@@ -58,14 +70,21 @@ def tracks(transcript: Transcript, cues: CuePair) -> list[tuple[str, str, tuple[
     """(language code, label, cues) of each track worth writing, original first.
 
     The English track is left out when it has no text (translation turned off), and when the original
-    is English itself (the two would share a file name and say the same thing).
+    is English itself (the two would share a file name and say the same thing). An event with no text
+    shows a mark instead (:data:`UNTRANSLATED`, :data:`ELSEWHERE`, :data:`INAUDIBLE`), never disappears.
     """
     original, english = cues
     text_label, translation_label = labels(transcript)
-    result = [(transcript.language, text_label, original)]
+    result = [(transcript.language, text_label, tuple(_shown(c, INAUDIBLE) for c in original))]
     if transcript.language != "en" and any(c.lines for c in english):
-        result.append(("en", translation_label, english))
+        translated = {s.id for s in transcript.segments if s.translation.strip()}
+        shown = (_shown(c, ELSEWHERE if c.segment_id in translated else UNTRANSLATED) for c in english)
+        result.append(("en", translation_label, tuple(shown)))
     return result
+
+
+def _shown(cue: Cue, mark: str) -> Cue:
+    return cue if cue.lines else Cue(cue.start, cue.end, (mark,), cue.segment_id, cue.speaker)
 
 
 def labelled(cues: tuple[Cue, ...], label: str, rules: CueRules) -> list[Cue]:

@@ -12,13 +12,15 @@
     return meta ? meta.getAttribute('content') : '';
   }
 
-  // An API failure carrying the server's {"error", "hint"}; its message reads "error (hint)".
+  // An API failure carrying the server's {"error", "hint"}; its message reads "error (hint)". body is
+  // the whole answer: a 409 on a line carries the line as stored, for the page to show.
   class ApiError extends Error {
-    constructor(status, error, hint) {
+    constructor(status, error, hint, body) {
       super(hint ? `${error} (${hint})` : error);
       this.status = status;
       this.error = error;
       this.hint = hint || '';
+      this.body = body || {};
     }
   }
 
@@ -29,7 +31,9 @@
     } catch (_) {
       // not JSON (a proxy's error page, say): fall back to the status line
     }
-    if (body && typeof body.error === 'string') return new ApiError(response.status, body.error, body.hint);
+    if (body && typeof body.error === 'string') {
+      return new ApiError(response.status, body.error, body.hint, body);
+    }
     return new ApiError(response.status, `${response.status} ${response.statusText}`.trim(), '');
   }
 

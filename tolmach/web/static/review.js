@@ -1,6 +1,8 @@
 // The review page: the clip playing beside its lines; every line editable, markable as reviewed, with
 // its history and undo. The server is the truth: each save answers with the segment as stored, and
-// that is what gets drawn.
+// that is what gets drawn. Every change names the line's version the page shows: when someone else
+// changed the line since, the server refuses it (409) with the newer line, which the page shows beside
+// the reviewer's unsaved text, never in place of it.
 'use strict';
 
 (function () {
@@ -10,7 +12,7 @@
     ['Transcript', ['json', 'txt']],
     ['Publish', ['thread.txt', 'quotes.md', 'quotes.html', 'manifest.json']],
   ];
-  const EDITABLE = ['speaker', 'start', 'end', 'text', 'translation'];
+  const EDITABLE = ['speaker', 'start', 'end', 'text', 'translation', 'notes'];
 
   const state = {
     id: '', // the clip ID as the URL gave it, then as the server gives it
@@ -77,10 +79,6 @@
       `${review.reviewed} of ${review.total} lines reviewed`;
   }
 
-  async function reloadReview() {
-    renderReview(await api('GET', base()));
-  }
-
   // -- lines ---------------------------------------------------------------------------------------
 
   function confidence(seg) {
@@ -115,10 +113,17 @@
     ]);
   }
 
-  // the translator's notes the pipeline attached (slang, units, names it recognised)
-  function notesList(notes) {
+  // the translator's notes the pipeline attached (slang, units, names it recognised); a wrong one can
+  // be removed here or rewritten in the edit form, each a revision with undo
+  function notesList(notes, removable = true) {
     if (!notes.length) return null;
-    const items = notes.map((note) => el('li', {}, note));
+    const remove = (i) =>
+      el(
+        'button',
+        { type: 'button', class: 'quiet small note-remove', 'data-note': i, title: 'Remove this note' },
+        'Remove',
+      );
+    const items = notes.map((note, i) => el('li', {}, removable ? [note, ' ', remove(i)] : note));
     return el('ul', { class: 'notes' }, items);
   }
 
@@ -178,6 +183,13 @@
 
   // -- editing -------------------------------------------------------------------------------------
 
+  // A field as the edit form shows it.
+  function formValue(name, seg) {
+    if (name === 'start' || name === 'end') return clock(seg[name], 3);
+    if (name === 'notes') return seg.notes.join('\n');
+    return seg[name] || '';
+  }
+
   function editForm(seg) {
     const rows = (text) => Math.max(2, Math.ceil((text || '').length / 60));
     const input = (name, value, label, attrs) =>
@@ -189,12 +201,13 @@
       ]);
     return el('form', { class: 'edit-form' }, [
       el('div', { class: 'row' }, [
-        input('speaker', seg.speaker || '', 'Speaker', { type: 'text', size: 8 }),
-        input('start', clock(seg.start, 3), 'Start', { type: 'text', size: 9, inputmode: 'decimal' }),
-        input('end', clock(seg.end, 3), 'End', { type: 'text', size: 9, inputmode: 'decimal' }),
+        input('speaker', formValue('speaker', seg), 'Speaker', { type: 'text', size: 8 }),
+        input('start', formValue('start', seg), 'Start', { type: 'text', size: 9, inputmode: 'decimal' }),
+        input('end', formValue('end', seg), 'End', { type: 'text', size: 9, inputmode: 'decimal' }),
       ]),
-      area('text', seg.text, 'Original', state.language),
-      area('translation', seg.translation, 'English', 'en'),
+      area('text', formValue('text', seg), 'Original', state.language),
+      area('translation', formValue('translation', seg), 'English', 'en'),
+      area('notes', formValue('notes', seg), "Translator's notes (one a line; empty removes them)", 'en'),
       el('div', { class: 'row' }, [
         el('button', { type: 'submit', class: 'primary small' }, 'Save and next'),
         el('button', { type: 'button', class: 'quiet small cancel' }, 'Cancel'),
@@ -219,6 +232,8 @@
     node.classList.add('editing');
     node.querySelector('.orig').replaceWith(form);
     node.querySelector('.en').remove();
+    const notes = node.querySelector('.notes');
+    if (notes) notes.remove(); // the form has them, editable: one place to change them while it is open
     const target = form.elements[field] || form.elements.translation;
     target.focus();
     target.setSelectionRange(target.value.length, target.value.length);
@@ -236,6 +251,11 @@
     const body = {};
     for (const name of EDITABLE) {
       let value = form.elements[name].value;
+      if (name === 'notes') {
+        const notes = value.split('\n').map((note) => note.trim()).filter(Boolean);
+        if (JSON.stringify(notes) !== JSON.stringify(seg.notes)) body.notes = notes;
+        continue;
+      }
       if (name === 'start' || name === 'end') {
         value = parseClock(value);
         if (Number.isNaN(value)) throw new Error(`${name} is not a time: write it as m:ss.mmm`);
@@ -248,6 +268,61 @@
     return body;
   }
 
+  // One PATCH of line `index`, made on the version the page shows; the reply is drawn as stored
+  // (an edit of a reviewed line comes back unreviewed, and the count follows).
+  async function patchLine(index, body) {
+    const seg = state.segments[index];
+    const reply = await api('PATCH', `${base()}/segments/${seg.id}`, { ...body, version: seg.version });
+    state.segments[index] = reply.segment;
+    renderReview({ review: reply.review });
+    return reply;
+  }
+
+  const isConflict = (err) => err && err.status === 409 && err.body && err.body.segment;
+
+  // Someone changed the line since this page loaded it. The newer line is taken as the one shown (so a
+  // second save is a deliberate choice), and drawn: beside the open form, which keeps the reviewer's
+  // unsaved text, or in place of the line when no form is open. Fields of the form the reviewer did
+  // not touch take the newer values, so saving again sends only their own changes, never the old text.
+  function showConflict(index, err) {
+    const older = state.segments[index];
+    const newer = err.body.segment;
+    state.segments[index] = newer;
+    const node = lineNode(index);
+    const form = state.editing === index ? node.querySelector('form') : null;
+    if (!form) {
+      redrawLine(index);
+      notify(`Not saved: ${err.error}. The page now shows the newer line; look at it, then try again.`, 'error');
+      return;
+    }
+    for (const name of EDITABLE) {
+      const field = form.elements[name];
+      if (field.value === formValue(name, older)) field.value = formValue(name, newer);
+    }
+    const old = node.querySelector('.conflict');
+    if (old) old.remove();
+    const head = `Changed while you edited (version ${newer.version}), now in the archive:`;
+    form.before(
+      el('div', { class: 'conflict card', role: 'alert' }, [
+        el('p', { class: 'small' }, head),
+        el('p', { class: 'small muted conflict-time' }, [
+          `${clock(newer.start, 3)} – ${clock(newer.end, 3)}`,
+          newer.speaker ? ` · ${newer.speaker}` : '',
+        ]),
+        el('p', { class: 'conflict-orig', lang: state.language }, newer.text),
+        el('p', { class: 'conflict-en', lang: 'en' }, newer.translation || ''),
+        notesList(newer.notes, false),
+      ]),
+    );
+    node.querySelector('.reviewed-toggle').checked = newer.reviewed;
+    node.classList.toggle('is-reviewed', newer.reviewed);
+    notify(
+      `Not saved: ${err.error}. Your changes are still in the form, the newer line above it: ` +
+        'Save again to put your changes on the newer line, or Cancel to keep it as it is.',
+      'error',
+    );
+  }
+
   async function save(next) {
     const index = state.editing;
     if (index < 0) return;
@@ -257,13 +332,12 @@
     try {
       body = changes(form, seg);
       if (Object.keys(body).length) {
-        const reply = await api('PATCH', `${base()}/segments/${seg.id}`, body);
-        state.segments[index] = reply.segment;
+        await patchLine(index, body);
         state.player.refresh();
-        reloadReview().catch(showError);
       }
     } catch (err) {
-      showError(err);
+      if (isConflict(err)) showConflict(index, err);
+      else showError(err);
       return;
     }
     state.editing = -1;
@@ -274,16 +348,26 @@
   }
 
   async function setReviewed(index, box) {
-    const seg = state.segments[index];
     try {
-      const reply = await api('PATCH', `${base()}/segments/${seg.id}`, { reviewed: box.checked });
-      state.segments[index] = reply.segment;
-      // only the mark changed: keep the line's nodes (and focus) as they are
+      const reply = await patchLine(index, { reviewed: box.checked });
+      // only the mark changed: keep the line's nodes (and focus, and any open form) as they are
       lineNode(index).classList.toggle('is-reviewed', reply.segment.reviewed);
-      await reloadReview();
     } catch (err) {
       box.checked = !box.checked;
-      showError(err);
+      if (isConflict(err)) showConflict(index, err);
+      else showError(err);
+    }
+  }
+
+  async function removeNote(index, which) {
+    const notes = state.segments[index].notes.filter((_, i) => i !== which);
+    try {
+      await patchLine(index, { notes });
+      if (state.editing !== index) redrawLine(index);
+      notify(`Note removed from line ${state.segments[index].id} (History has undo)`, 'ok');
+    } catch (err) {
+      if (isConflict(err)) showConflict(index, err);
+      else showError(err);
     }
   }
 
@@ -347,7 +431,8 @@
       state.segments[index] = reply.segment;
       redrawLine(index);
       state.player.refresh();
-      await Promise.all([showHistory(index), reloadReview()]);
+      renderReview({ review: reply.review });
+      await showHistory(index);
     } catch (err) {
       showError(err);
     }
@@ -364,6 +449,8 @@
     if (target.closest('.history-toggle')) return toggleHistory(index);
     const undoButton = target.closest('.undo');
     if (undoButton) return undo(index, undoButton.dataset.revision);
+    const noteButton = target.closest('.note-remove');
+    if (noteButton) return removeNote(index, Number(noteButton.dataset.note));
     if (target.closest('a, button, input, label, textarea, form, .history')) return undefined;
     return select(index, { seek: true, focus: true });
   }

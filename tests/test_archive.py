@@ -221,6 +221,20 @@ def test_only_the_current_run_is_searched(archive: Archive, clip: Path) -> None:
     assert [h.segment for h in search(archive.conn, "Бахмут")] == [1]
 
 
+def test_any_human_change_keeps_a_run_current_and_searched(archive: Archive, clip: Path) -> None:
+    """Not only reviewed marks: a named speaker is work too; list and search stay on that run."""
+    t = make_transcript(clip)
+    worked = archive.save(t, ClipInfo(source="x"), {"k": 1})
+    archive.edit(worked, 1, "speaker", "Company commander", "Olena")
+    newer = archive.save(replace(t, segments=t.segments[:1]), ClipInfo(source="x"), {"k": 2})
+    assert archive.current_run(t.media.sha256) == worked != newer
+    [listed] = archive.clips()
+    assert (listed.run_id, listed.lines, listed.runs) == (worked, len(LINES), 2)
+    assert sorted(h.segment for h in search(archive.conn, "Бахмут")) == [1, 2, 4]
+    runs = {(r.id, r.current, r.worked_on) for r in archive.runs(t.media.sha256)}
+    assert runs == {(worked, True, True), (newer, False, False)}
+
+
 def test_a_killed_writer_leaves_nothing_half_written(tmp_path: Path, clip: Path) -> None:
     """Simulate a kill inside the transaction: a failure after the segments rows were written."""
     with Archive(tmp_path / "home") as archive:

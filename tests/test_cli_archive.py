@@ -109,6 +109,10 @@ def test_same_clip_same_options_is_reused_not_decoded(filed: tuple[Path, Path, s
     first = json.loads((folder / "clip.json").read_text(encoding="utf-8"))
     again = json.loads((tmp_path / "copy.json").read_text(encoding="utf-8"))
     assert again["segments"] == first["segments"]
+    # named by the file given now, not by the name the archive first met these bytes under
+    assert Path(again["media"]["path"]).name == "copy.mp4"
+    assert f"wrote 3 files for {tmp_path / 'copy.mp4'}:" in output
+    assert "│ copy.mp4 " in output and "clip.mp4" not in output
     assert (tmp_path / "copy.en.srt").read_text() == (folder / "clip.en.srt").read_text()
     with Archive(home) as archive:
         record = archive.clip(archive.resolve(short)[0])
@@ -172,6 +176,69 @@ def test_other_options_make_a_second_run_both_addressable(
         assert archive.transcript(old).options["beam_size"] == 5
     code, output = tolmach("export", old[:12], "--format", "txt", "-o", "-", "--home", home)
     assert code == 0 and "beam" not in output and "Скайлс" in output
+
+
+def test_a_rerun_never_hides_the_reviewed_run(filed: tuple[Path, Path, str], tmp_path: Path) -> None:
+    """Other options (here ones that reuse the decoded lines), a run that fails, a stored run met
+    again: the reviewed run stays the clip's text until the user picks another with 'runs use'."""
+    home = tmp_path / "home"
+    shutil.copytree(filed[0], home)
+    folder, short = filed[1], filed[2]
+    with Archive(home) as archive:
+        clip_id, _ = archive.resolve(short)
+        # the module's first run (beam 5, the glossary on): another test may have made another current
+        [reviewed] = [r.id for r in archive.runs(clip_id) if r.key["beam_size"] == 5]
+        archive.use_run(reviewed)
+        lines = len(archive.segments(reviewed))
+        for number in range(1, lines + 1):
+            archive.edit(reviewed, number, "reviewed", "1", "Olena")
+        before = {r.id for r in archive.runs(clip_id)}
+    common = ("--lang", "ru", "--home", home, "--formats", "srt,json")
+    code, output = tolmach("translate", folder / "clip.mp4", *common, "--no-glossary", "-o", tmp_path / "a")
+    assert code == 0, output
+    with Archive(home) as archive:
+        assert archive.current_run(clip_id) == reviewed
+        [new] = {r.id for r in archive.runs(clip_id)} - before
+    kept = (
+        f"kept run {reviewed[:12]} ({lines} of {lines} lines reviewed, {lines} changes) as the clip's text;"
+        f" the new run {new[:12]} is stored beside it: tolmach runs use {new[:12]}"
+    )
+    assert kept in output
+    code, output = tolmach("show", short, "--lines", "0", "--home", home)
+    assert f"{reviewed[:12]} (current) " in output and f"{lines} of {lines} lines reviewed" in output
+    assert f"{new[:12]} " in output and "glossary=" in output  # what tells the two runs apart
+
+    (tmp_path / "b" / "clip.en.srt").mkdir(parents=True)  # a folder where a file must go: the run fails
+    code, output = tolmach("translate", folder / "clip.mp4", *common, "--speakers", "1", "-o", tmp_path / "b")
+    assert code != 0, output
+    code, output = tolmach("translate", folder / "clip.mp4", *common, "--no-glossary", "-o", tmp_path / "c")
+    assert code == 0 and "stored (reused)" in output and kept in output  # the stored run, met again
+    code, output = tolmach(
+        "translate",
+        folder / "clip.mp4",
+        *common[2:],
+        "--lang",
+        "uk",
+        "--beam-size",
+        "1",
+        "-o",
+        tmp_path / "d",
+    )
+    assert code == 0 and f"kept run {reviewed[:12]} ({lines} of {lines} lines reviewed" in output
+    with Archive(home) as archive:
+        assert archive.current_run(clip_id) == reviewed
+        assert sorted(r.language for r in archive.runs(clip_id))[-1] == "uk"
+
+    code, output = tolmach("runs", "use", new[:12], "--home", home)
+    assert code == 0 and f"now shows run {new[:12]} (0 of " in output
+    code, output = tolmach("export", short, "--format", "json", "-o", "-", "--home", home)
+    assert code == 0 and json.loads(output)["segments"][0]["reviewed"] is False
+    code, output = tolmach("runs", "diff", reviewed[:12], new[:12], "--home", home)
+    assert code == 0, output
+    # decoded once for both: the same cuts, so every row pairs a line of each
+    summary = output.splitlines()[-1].split(", ")
+    assert summary[1:3] == ["0 only in a", "0 only in b"], output
+    assert sum(int(part.split()[0]) for part in (summary[0], summary[3])) == lines
 
 
 def test_tag_and_rm_asks_first(filed: tuple[Path, Path, str], sample: Path, tmp_path: Path) -> None:

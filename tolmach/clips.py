@@ -8,7 +8,7 @@ and translated first (and stored when there is an archive), and an ID names a cl
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,7 +61,10 @@ def open_clip(
     if archive is not None:
         stored = archive.current_run(sha256_file(path))
         if stored is not None:
-            return OpenedClip(archive.transcript(stored), path, path.stem, stored)
+            transcript = archive.transcript(stored)
+            # named as given now, not by the file name the archive first met these bytes under
+            transcript = replace(transcript, media=replace(transcript.media, path=os.fspath(path)))
+            return OpenedClip(transcript, path, path.stem, stored)
     return _translated(path, options, archive, progress, started)
 
 

@@ -5,6 +5,10 @@ clip: the same clip with the same options (and model, and glossary) is the same 
 of recomputed; different options make another run, and both stay addressable. The clip's *current* run
 is what list, search and export show. IDs shown to users are sha256 prefixes of either.
 
+A person's work is never hidden by a machine: a new run (or a stored one met again) becomes current
+only while the current run has no revision at all; otherwise it is stored beside it, and only
+``use_run`` (the user choosing) changes which run the clip shows.
+
 Writes: files first (content-addressed, atomic, harmless if orphaned), then every row of a run in one
 transaction. A process killed at any point leaves either the whole run or none of it.
 """
@@ -79,11 +83,21 @@ class ClipSummary:
 
 @dataclass(frozen=True)
 class RunSummary:
+    """One run of a clip, as ``tolmach runs list`` and the review page list them."""
+
     id: str
     created: str
     language: str
     key: dict[str, Any]
     current: bool
+    lines: int = 0
+    reviewed: int = 0  # lines marked reviewed now
+    revisions: int = 0  # every change a person made: edits, reviewed marks, undos
+
+    @property
+    def worked_on(self) -> bool:
+        """True once a person changed anything in the run: it then stays the clip's text."""
+        return self.revisions > 0
 
 
 @dataclass(frozen=True)
@@ -179,17 +193,29 @@ class Archive:
                 "INSERT OR REPLACE INTO outputs (run_id, name, sha256, size) VALUES (?, ?, ?, ?)",
                 [(run_id, name, sha, size) for name, (sha, size) in stored.items()],
             )
-            c.execute("UPDATE clips SET current_run = ? WHERE id = ?", (run_id, media.sha256))
+            _offer_current(c, media.sha256, run_id)
         return run_id
 
     def note_source(self, clip_id: str, info: ClipInfo, current_run: str | None = None) -> None:
-        """Record that a clip was met again (another path or URL), with any new details."""
+        """Record that a clip was met again (another path or URL), with any new details; ``current_run``
+        (the stored run found again) is offered as the current one, on the terms ``save`` gives."""
         with write(self.conn) as c:
             row = c.execute("SELECT media FROM clips WHERE id = ?", (clip_id,)).fetchone()
             if row is not None:
                 self._upsert_clip(c, media_from_dict(json.loads(row[0])), info)
-            if current_run is not None:
-                c.execute("UPDATE clips SET current_run = ? WHERE id = ?", (current_run, clip_id))
+                if current_run is not None:
+                    _offer_current(c, clip_id, current_run)
+
+    def use_run(self, run_id: str) -> RunSummary:
+        """Make ``run_id`` its clip's current run: the user's choice, whatever either run holds."""
+        with write(self.conn) as c:
+            row = c.execute("SELECT clip_id FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None:
+                raise InputError(
+                    f"no run {run_id[:ID_LENGTH]} in {self.home}", "see 'tolmach runs list CLIP'"
+                )
+            c.execute("UPDATE clips SET current_run = ? WHERE id = ?", (run_id, row[0]))
+        return self.run_summary(run_id)
 
     def _upsert_clip(self, c: sqlite3.Connection, media: MediaInfo, info: ClipInfo) -> None:
         added = info.added or now()
@@ -327,9 +353,6 @@ class Archive:
         sources = self.conn.execute(
             "SELECT location, seen FROM sources WHERE clip_id = ? ORDER BY seen", (clip_id,)
         ).fetchall()
-        runs = self.conn.execute(
-            "SELECT id, created, language, key FROM runs WHERE clip_id = ? ORDER BY created, id", (clip_id,)
-        ).fetchall()
         info = ClipInfo(
             source=sources[0][0] if sources else "",
             added=row["added"],
@@ -342,10 +365,40 @@ class Archive:
             media=media_from_dict(json.loads(row["media"])),
             info=info,
             sources=tuple((s[0], s[1]) for s in sources),
-            runs=tuple(
-                RunSummary(r[0], r[1], r[2], json.loads(r[3]), r[0] == row["current_run"]) for r in runs
-            ),
+            runs=self.runs(clip_id),
         )
+
+    def runs(self, clip_id: str) -> tuple[RunSummary, ...]:
+        """The clip's runs, oldest first, with how much of each a person has reviewed or changed."""
+        rows = self.conn.execute(_RUNS_SQL + " WHERE r.clip_id = ? ORDER BY r.created, r.id", (clip_id,))
+        return tuple(_run_summary(r) for r in rows)
+
+    def run_summary(self, run_id: str) -> RunSummary:
+        row = self.conn.execute(_RUNS_SQL + " WHERE r.id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise InputError(f"no run {run_id[:ID_LENGTH]} in {self.home}", "see 'tolmach list'")
+        return _run_summary(row)
+
+    def run_in(self, clip_id: str, prefix: str) -> str:
+        """The run of clip ``clip_id`` that ``prefix`` names (a clip ID prefix names its current run)."""
+        clip, run_id = self.resolve(prefix)
+        if clip != clip_id or run_id is None:
+            raise InputError(
+                f"no run {prefix} in clip {clip_id[:ID_LENGTH]}",
+                f"see 'tolmach runs list {clip_id[:ID_LENGTH]}'",
+            )
+        return run_id
+
+    def kept_instead(self, run_id: str) -> RunSummary | None:
+        """The clip's current run when it is not ``run_id``: a person's work kept over a newer run."""
+        current = self.current_run(self._clip_of(run_id))
+        return self.run_summary(current) if current is not None and current != run_id else None
+
+    def _clip_of(self, run_id: str) -> str:
+        row = self.conn.execute("SELECT clip_id FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise InputError(f"no run {run_id[:ID_LENGTH]} in {self.home}", "see 'tolmach list'")
+        return str(row[0])
 
     def transcript(self, run_id: str) -> Transcript:
         """The run's Transcript, rebuilt from its rows (so it reflects any edit stored since)."""
@@ -360,7 +413,19 @@ class Archive:
 
     # -- review ----------------------------------------------------------------------------------
 
-    def edit(self, run_id: str, number: int, field: str, value: str, author: str) -> review.Revision:
+    def edit_line(
+        self,
+        run_id: str,
+        number: int,
+        changes: Mapping[str, str],
+        author: str,
+        *,
+        version: int | None = None,
+    ) -> list[review.Revision]:
+        """Change fields of one line together (one transaction); see :func:`review.edit_line`."""
+        return review.edit_line(self.conn, run_id, number, changes, author, version=version)
+
+    def edit(self, run_id: str, number: int, field: str, value: str, author: str) -> review.Revision | None:
         return review.edit(self.conn, run_id, number, field, value, author)
 
     def undo(self, run_id: str, revision_id: int, author: str) -> review.Revision:
@@ -376,13 +441,22 @@ class Archive:
         return review.state(self.conn, run_id)
 
     def segments(self, run_id: str) -> tuple[Segment, ...]:
+        """The run's lines as they stand, with their versions; words follow any edit of the times."""
         rows = self.conn.execute(
-            "SELECT number, start_ms, end_ms, speaker, text, translation, doubtful, reviewed, detail"
+            "SELECT number, start_ms, end_ms, speaker, text, translation, doubtful, reviewed, detail, version"
             " FROM segments WHERE run_id = ? ORDER BY number",
             (run_id,),
         )
         return tuple(
-            segment_from_dict({**json.loads(r[8]), **dict(zip(_SEGMENT_COLUMNS, _columns(r), strict=True))})
+            replace(
+                segment_from_dict(
+                    {
+                        **review.timed_detail(json.loads(r[8]), r[1], r[2]),
+                        **dict(zip(_SEGMENT_COLUMNS, _columns(r), strict=True)),
+                    }
+                ),
+                version=r[9],
+            )
             for r in rows
         )
 
@@ -392,6 +466,42 @@ class Archive:
 
     def original(self, clip_id: str) -> Path:
         return self.store.path(clip_id)
+
+
+_RUNS_SQL = """SELECT r.id, r.created, r.language, r.key, r.id = c.current_run AS current,
+        (SELECT count(*) FROM segments s WHERE s.run_id = r.id) AS lines,
+        (SELECT coalesce(sum(s.reviewed), 0) FROM segments s WHERE s.run_id = r.id) AS reviewed,
+        (SELECT count(*) FROM revisions v JOIN segments s ON s.id = v.segment_id WHERE s.run_id = r.id)
+            AS revisions
+    FROM runs r JOIN clips c ON c.id = r.clip_id"""
+
+
+def _run_summary(r: sqlite3.Row) -> RunSummary:
+    return RunSummary(
+        r["id"],
+        r["created"],
+        r["language"],
+        json.loads(r["key"]),
+        bool(r["current"]),
+        r["lines"],
+        r["reviewed"],
+        r["revisions"],
+    )
+
+
+def _offer_current(c: sqlite3.Connection, clip_id: str, run_id: str) -> None:
+    """Make ``run_id`` current unless the clip's current run holds a person's work (any revision):
+    reviewed text is never replaced by a machine's rerun; the user picks another run with ``use_run``."""
+    row = c.execute("SELECT current_run FROM clips WHERE id = ?", (clip_id,)).fetchone()
+    current = row[0] if row is not None else None
+    if current is not None and current != run_id:
+        worked_on = c.execute(
+            "SELECT 1 FROM revisions v JOIN segments s ON s.id = v.segment_id WHERE s.run_id = ? LIMIT 1",
+            (current,),
+        ).fetchone()
+        if worked_on is not None:
+            return
+    c.execute("UPDATE clips SET current_run = ? WHERE id = ?", (run_id, clip_id))
 
 
 def _columns(row: sqlite3.Row) -> tuple[Any, ...]:

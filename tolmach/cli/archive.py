@@ -1,4 +1,4 @@
-"""Archive commands: list, show, export, rm, tag, search. Each is one library call and its printing."""
+"""Archive commands: list, show, export, rm, tag, search, runs. Each is one library call and its printing."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from tolmach.archive import ID_LENGTH, Filters, Hit, search
+from tolmach.archive.compare import differing_keys
 from tolmach.archive.search import Spans
-from tolmach.cli import HomeOption, app, clock, err, fail, open_archive, out
+from tolmach.cli import ForceOption, HomeOption, app, clock, err, fail, open_archive, out
+from tolmach.cli.runs import options_text, work
 from tolmach.errors import OptionsError, TolmachError
 from tolmach.records import Segment
 from tolmach.subtitles import render
@@ -77,15 +79,16 @@ def show(
         ("size", f"{clip.media.size:,} bytes"),
     ]
     rows += [("source", f"{location}  ({seen})") for location, seen in clip.sources]
-    for r in clip.runs:
-        shaped = ", ".join(
-            f"{k}={v}" for k, v in sorted(r.key.items()) if k in ("lang", "beam_size", "model")
-        )
-        current = "(current) " if r.current else ""
-        rows.append(("run", f"{r.id[:ID_LENGTH]} {current}{r.created} {shaped}"))
+    for r, differs in zip(clip.runs, differing_keys([r.key for r in clip.runs]), strict=True):
+        mark = " (current)" if r.current else " (shown)" if r.id == run_id else ""
+        about = f"{r.created} {r.language}, {work(r)} {options_text(differs)}".rstrip()
+        rows.append(("run", f"{r.id[:ID_LENGTH]}{mark} {about}"))
     for name, value in rows:
         if value:
             out.print(f"[bold]{name:>8}[/]  {escape(value)}", soft_wrap=True, highlight=False)
+    if len(clip.runs) > 1:
+        hint = f"'tolmach runs use RUN' shows another; 'tolmach runs diff {clip.id[:ID_LENGTH]} RUN' compares"
+        out.print(f"{'':>8}  {hint}", soft_wrap=True, highlight=False)
     if transcript is None or lines == 0:
         return
     out.print()
@@ -127,9 +130,10 @@ def export(
         Path | None, typer.Option("--output", "-o", help="File to write ('-' for standard output).")
     ] = None,
     home: HomeOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Write one output of a stored clip, from its latest text."""
-    from tolmach.media import atomic_write_text
+    from tolmach.media.ledger import write_texts
 
     try:
         with open_archive(home) as archive:
@@ -142,7 +146,7 @@ def export(
             typer.echo(files[suffix], nl=False)
             return
         target = output or Path(f"{Path(filename).stem}.{suffix}")
-        atomic_write_text(target, files[suffix])
+        write_texts({target: files[suffix]}, force=force)  # never over a file tolmach did not write
     except TolmachError as e:
         raise fail(e) from None
     out.print(f"wrote {target}", highlight=False, soft_wrap=True)

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tolmach import __version__
 from tolmach.errors import TolmachError
-from tolmach.web import api, downloads, pages, uploads
+from tolmach.web import api, downloads, pages, runs, uploads
 from tolmach.web.auth import Sessions
 from tolmach.web.config import HostCheck, WebConfig
 from tolmach.web.errors import body, status_for
@@ -78,7 +78,7 @@ def create_app(config: WebConfig) -> FastAPI:
     app.state.worker = None
     app.state.sessions = Sessions(config)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
-    for router in (api.router, uploads.router, downloads.router, pages.router):
+    for router in (api.router, uploads.router, downloads.router, runs.router, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=HERE / "static", check_dir=False), name="static")
     app.add_exception_handler(TolmachError, _tolmach_error)

@@ -1,0 +1,171 @@
+"""The runs of a clip: list them, choose the one the clip shows, compare two line by line.
+
+A clip keeps the run a person has worked on as its text; a rerun with other options is stored beside
+it (``Archive.save``). These commands are how the user sees that and picks another.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from tolmach.archive import ID_LENGTH, Archive, RunSummary
+from tolmach.archive.compare import Row, counts, diff, differing_keys
+from tolmach.cli import HomeOption, app, fail, open_archive, out
+from tolmach.errors import InputError, TolmachError
+
+runs_app = typer.Typer(
+    no_args_is_help=True,
+    help="A clip's runs: list, use, diff.",
+    epilog="Examples:\n\n  tolmach runs list 3636ce09\n\n  tolmach runs use 9f1c2b7a",
+)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.command("list", epilog="Example:\n\n  tolmach runs list 3636ce09")
+def runs_list(
+    id: Annotated[str, typer.Argument(help="Clip or run ID (a prefix is enough).")],
+    home: HomeOption = None,
+) -> None:
+    """Every run of a clip: when, which language and options, how much of it is reviewed."""
+    try:
+        with open_archive(home) as archive:
+            clip_id, _ = archive.resolve(id)
+            runs = archive.runs(clip_id)
+    except TolmachError as e:
+        raise fail(e) from None
+    table = Table()
+    for name in ("run", "created", "language", "options", "lines", "reviewed", "changes", "current"):
+        table.add_column(name, overflow="fold")
+    for r, differs in zip(runs, differing_keys([r.key for r in runs]), strict=True):
+        table.add_row(
+            r.id[:ID_LENGTH],
+            r.created,
+            r.language,
+            escape(options_text(differs)) or "-",
+            str(r.lines),
+            str(r.reviewed),
+            str(r.revisions),
+            "yes" if r.current else "",
+        )
+    out.print(table)
+
+
+@runs_app.command("use", epilog="Example:\n\n  tolmach runs use 9f1c2b7a")
+def runs_use(
+    id: Annotated[str, typer.Argument(help="The run to show as the clip's text (an ID prefix).")],
+    home: HomeOption = None,
+) -> None:
+    """Make a run the clip's current one: what list, show, search, export and the review page show."""
+    try:
+        with open_archive(home) as archive:
+            clip_id, run_id = archive.resolve(id)
+            if run_id is None:
+                raise InputError(f"clip {clip_id[:ID_LENGTH]} has no finished run", "translate it again")
+            run = archive.use_run(run_id)
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(f"clip {clip_id[:ID_LENGTH]} now shows run {run.id[:ID_LENGTH]} ({work(run)})", highlight=False)
+
+
+@runs_app.command(
+    "diff",
+    epilog=(
+        "Examples:\n\n  tolmach runs diff 3636ce09 9f1c2b7a   (the clip's current run against another)\n\n"
+        "  tolmach runs diff 9f1c2b7a 5d0e4a11 --all"
+    ),
+)
+def runs_diff(
+    a: Annotated[str, typer.Argument(help="A run ID, or a clip ID for its current run.")],
+    b: Annotated[str, typer.Argument(help="Another run of the same clip.")],
+    all: Annotated[bool, typer.Option("--all", help="Show the lines that are the same too.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Compare two runs of a clip line by line, the lines matched by time (runs cut lines differently)."""
+    try:
+        with open_archive(home) as archive:
+            clip_id, run_a = archive.resolve(a)
+            run_b = archive.run_in(clip_id, b)
+            if run_a is None:
+                raise InputError(f"clip {clip_id[:ID_LENGTH]} has no finished run", "translate it again")
+            rows = diff(archive.segments(run_a), archive.segments(run_b))
+            heads = [_head(archive, "a", run_a), _head(archive, "b", run_b)]
+    except TolmachError as e:
+        raise fail(e) from None
+    for line in (*heads, "", *diff_lines(rows, all)):
+        out.print(escape(line), highlight=False, soft_wrap=True)
+
+
+def _head(archive: Archive, side: str, run_id: str) -> str:
+    run = archive.run_summary(run_id)
+    current = ", current" if run.current else ""
+    return f"{side} = run {run.id[:ID_LENGTH]} ({run.language}, {run.lines} lines, {work(run)}{current})"
+
+
+def diff_lines(rows: tuple[Row, ...], everything: bool = False) -> list[str]:
+    """The diff as plain lines: a heading per row of lines, then either side's original and English."""
+    lines = []
+    for row in rows:
+        if row.kind == "same" and not everything:
+            continue
+        numbers = ", ".join(
+            f"{side} {_numbers(n)}" for side, n in (("a", row.a_lines), ("b", row.b_lines)) if n
+        )
+        lines.append(f"{tenths(row.start)}-{tenths(row.end)}  {row.kind.replace('_', ' in ')}  ({numbers})")
+        lines += _pair("", row.a_text if row.a_lines else None, row.b_text if row.b_lines else None)
+        lines += _pair(
+            " EN", row.a_translation if row.a_lines else None, row.b_translation if row.b_lines else None
+        )
+    n = counts(rows)
+    lines.append(
+        f"{n['changed']} changed, {n['only_a']} only in a, {n['only_b']} only in b, {n['same']} the same"
+    )
+    return lines
+
+
+def _pair(what: str, a: str | None, b: str | None) -> list[str]:
+    """Either side's text, or one line for both when they say the same."""
+    if a is not None and a == b:
+        return [f"  {'both' + what:<7} {a}"]
+    return [f"  {side + what:<7} {text}" for side, text in (("a", a), ("b", b)) if text is not None]
+
+
+def _numbers(ids: tuple[int, ...]) -> str:
+    if len(ids) > 1 and list(ids) == list(range(ids[0], ids[0] + len(ids))):
+        return f"{ids[0]}-{ids[-1]}"
+    return ",".join(str(i) for i in ids)
+
+
+def tenths(ms: int) -> str:
+    """12345 -> "0:12.3": runs cut lines a fraction of a second apart."""
+    return f"{ms // 60000}:{ms // 1000 % 60:02d}.{ms // 100 % 10}"
+
+
+def work(run: RunSummary) -> str:
+    """How much of a run a person has done: "6 of 6 lines reviewed", and the changes, if any."""
+    done = f"{run.reviewed} of {run.lines} lines reviewed"
+    if not run.revisions:
+        return done
+    return f"{done}, {run.revisions} change{'' if run.revisions == 1 else 's'}"
+
+
+def options_text(differs: dict[str, Any]) -> str:
+    """``beam_size=4 lang=uk``: the options that tell a run from the clip's others (hashes shortened)."""
+    return " ".join(f"{k}={_short(v)}" for k, v in differs.items())
+
+
+def _short(value: Any) -> str:
+    text = "-" if value is None else str(value)
+    is_hash = len(text) > ID_LENGTH and all(c in "0123456789abcdef" for c in text)
+    return text[:ID_LENGTH] if is_hash else text
+
+
+def kept_line(kept: RunSummary, new_run: str) -> str:
+    """What translate says when a person's work stayed the clip's text and the new run went beside it."""
+    return (
+        f"kept run {kept.id[:ID_LENGTH]} ({work(kept)}) as the clip's text; the new run"
+        f" {new_run[:ID_LENGTH]} is stored beside it: tolmach runs use {new_run[:ID_LENGTH]}"
+    )

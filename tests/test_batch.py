@@ -29,6 +29,7 @@ from tolmach.cli import app
 from tolmach.errors import InputError, OptionsError
 from tolmach.jobs import BatchSettings, batch_id, gather, run_batch
 from tolmach.media.ffmpeg import input_url, run_ffmpeg
+from tolmach.media.ledger import LEDGER, read_record
 from tolmach.records import ClipInfo
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
@@ -220,8 +221,9 @@ def test_kill_9_of_the_whole_batch_then_rerun_finishes_each_clip_once(
     assert all({"decode", "asr_cached"} & set(json.loads(r["timings"])) for r in after.values())
     with Archive(archive_home) as archive:
         assert archive.conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 4
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if p.name != LEDGER)
     assert len(names) == 4 * 6 and not [n for n in names if ".tmp-" in n]
+    assert sorted(read_record(out)) == names  # each clip's files, once, in the folder's record
 
 
 @pytest.mark.slow
@@ -267,6 +269,7 @@ def test_bad_inputs_fail_alone_with_one_line(archive_home: Path, clips: Path, tm
     assert bad["state"] == "failed" and "\n" not in bad["error"] and bad["hint"]
     assert by_name["good.flac"]["state"] == "done" and by_name["good.flac"]["timings"]["total"] > 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        LEDGER,
         "good.en.srt", "good.en.vtt", "good.json", "good.ru.srt", "good.ru.vtt", "good.txt"
     ]  # fmt: skip
 

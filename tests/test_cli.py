@@ -30,6 +30,7 @@ from tolmach.asr.languages import LANGUAGES
 from tolmach.asr.models import BASE_SHA256, resolve_model
 from tolmach.cli import app
 from tolmach.errors import InputError, ModelError, OptionsError
+from tolmach.media.ledger import LEDGER
 from tolmach.subtitles.formats import LABEL_TRANSCRIPT, LABEL_TRANSLATION
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="needs ffmpeg")
@@ -112,7 +113,7 @@ def default_run(sample: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
 def test_default_run_writes_exactly_the_default_files_beside_the_clip(default_run: Run) -> None:
     assert default_run.code == 0
     # exact: no hidden temp files, no extra formats
-    assert set(os.listdir(default_run.folder)) == DEFAULT_OUTPUTS | {"clip.mp4"}
+    assert set(os.listdir(default_run.folder)) == DEFAULT_OUTPUTS | {"clip.mp4", LEDGER}
     for name in DEFAULT_OUTPUTS:
         assert (default_run.folder / name).stat().st_size > 0, name
     assert "skipped" not in default_run.stderr
@@ -125,7 +126,12 @@ def test_default_run_json_describes_clip_model_and_lines(default_run: Run) -> No
     assert data["tool_version"] == tolmach.__version__
     assert data["media"]["sha256"] == sha256(default_run.folder / "clip.mp4")
     assert data["media"]["duration_ms"] == SAMPLE_MS
-    assert data["model"] == {"name": "base", "path": resolve_model("base").path, "sha256": BASE_SHA256}
+    # the folder's name only: outputs never carry local folders (test_privacy.py)
+    assert data["model"] == {
+        "name": "base",
+        "path": Path(resolve_model("base").path).name,
+        "sha256": BASE_SHA256,
+    }
     assert data["language"]["code"] == "ru"
     assert data["language"]["forced"] is False
     assert data["options"]["formats"] == ["srt", "vtt", "json", "txt"]
@@ -214,11 +220,18 @@ def test_several_inputs_report_skipped_ones_and_go_on(options_run: tuple[Run, Pa
 def test_output_folder_formats_lang_and_model_are_honoured(options_run: tuple[Run, Path, Path]) -> None:
     run, _, model = options_run
     wanted = {"clip.ru.srt", "clip.en.srt", "clip.ru.vtt", "clip.en.vtt", "clip.ass", "clip.json"}
-    assert set(os.listdir(run.folder)) == wanted  # created, no txt, no temp files
+    assert set(os.listdir(run.folder)) == wanted | {LEDGER}  # created, no txt, no temp files
     assert run.data["options"]["formats"] == ["srt", "vtt", "ass", "json"]
-    assert run.data["language"] == {"code": "ru", "probability": 1.0, "forced": True}
+    language = run.data["language"]
+    assert (language["code"], language["probability"], language["forced"], language["mismatch"]) == (
+        "ru",
+        1.0,
+        True,
+        False,
+    )
+    assert language["detected"]["code"] == "ru"  # a forced language is checked against the speech
     assert summary_row(run.stdout, "clip.mp4")[2] == "ru"
-    assert run.data["model"] == {"name": model.name, "path": str(model), "sha256": BASE_SHA256}
+    assert run.data["model"] == {"name": model.name, "path": Path(model).name, "sha256": BASE_SHA256}
     ass = pysubs2.load(str(run.folder / "clip.ass"))
     texts = " ".join(e.plaintext for e in ass if not e.is_comment)
     assert "газет" in texts

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from tolmach.cli import app
 from tolmach.errors import InputError, OptionsError
 from tolmach.media import decode_audio
+from tolmach.media.ledger import LEDGER
 from tolmach.records import Transcript
 from tolmach.voice import DISCLOSURE, DubOptions, DubReport, dub
 from tolmach.voice.fit import GAP_MS, spoken_ms
@@ -256,7 +257,7 @@ def test_cli_dubs_the_sample_into_wav_report_and_video(sample: Path, tmp_path: P
     result = runner.invoke(app, ["dub", str(clip), "--lang", "ru", "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["clip.dub.json", "clip.dubbed.mp4", "clip.en-dub.wav"]
+    assert names == [LEDGER, "clip.dub.json", "clip.dubbed.mp4", "clip.en-dub.wav"]  # and what tolmach wrote
     assert "dub: 6 lines:" in result.stdout or "dub: " in result.stdout
     data = json.loads((tmp_path / "out" / "clip.dub.json").read_text())
     assert data["output"] == str(tmp_path / "out" / "clip.en-dub.wav") and data["run_id"]

@@ -21,11 +21,12 @@ import pytest
 
 import tolmach
 from tolmach.asr.transcribe import resolve_device
+from tolmach.media.ledger import LEDGER
 from tolmach.options import Options
 from tolmach.pipeline import translate_clip, write_outputs
 from tolmach.records import Transcript
 from tolmach.subtitles.formats.base import LABEL_TRANSCRIPT, LABEL_TRANSLATION
-from tolmach.subtitles.formats.jsonformat import transcript_from_json
+from tolmach.subtitles.formats.jsonformat import public_transcript, transcript_from_json
 
 DATA = Path(__file__).parent / "data"
 MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
@@ -207,7 +208,7 @@ def test_translation_off_writes_no_english_files(untranslated: Transcript, tmp_p
     assert names == sorted(
         ["sample-ru.ru.srt", "sample-ru.ru.vtt", "sample-ru.ass", "sample-ru.json", "sample-ru.txt"]
     )
-    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*names, LEDGER])
     ass = pysubs2.load(str(tmp_path / "sample-ru.ass"))
     assert not [e for e in ass if e.style == "English" and e.plaintext.strip()]
 
@@ -268,7 +269,7 @@ def test_write_outputs_writes_exactly_the_expected_files(outputs: tuple[Path, tu
     assert {p.name for p in files} == EXPECTED_FILES
     assert len(files) == len(EXPECTED_FILES)
     assert all(p.parent == folder for p in files)
-    assert {p.name for p in folder.iterdir()} == EXPECTED_FILES  # no temporary files left behind
+    assert {p.name for p in folder.iterdir()} == EXPECTED_FILES | {LEDGER}  # no temporary files left behind
 
 
 def speech_lines(events: list[pysubs2.SSAEvent], label: str) -> list[list[str]]:
@@ -327,7 +328,7 @@ def test_json_reads_back_and_is_pinned(
 ) -> None:
     folder, _ = outputs
     text = (folder / "sample-ru.json").read_text(encoding="utf-8")
-    assert transcript_from_json(text) == forced.transcript
+    assert transcript_from_json(text) == public_transcript(forced.transcript)  # file names, no folders
     data = json.loads(text)
     assert data["media"]["sha256"] == hashlib.sha256(sample.read_bytes()).hexdigest()
     assert data["model"]["sha256"] == MODEL_SHA256

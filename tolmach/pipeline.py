@@ -15,7 +15,7 @@ import contextlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,21 +23,23 @@ from typing import TYPE_CHECKING, Any
 from tolmach import __version__
 from tolmach.archive.archive import run_id_for
 from tolmach.asr import cache as asr_cache
+from tolmach.asr.languages import LANGUAGES
 from tolmach.asr.models import resolve_model
 from tolmach.asr.transcribe import Progress, decoder_for, transcribe
 from tolmach.asr.windows import Region
 from tolmach.engines import engine_key, translate_segments
-from tolmach.errors import MissingExtraError
-from tolmach.media import atomic_write_texts, check_writable_dir, ingest, sha256_file
+from tolmach.errors import ConflictError, MissingExtraError
+from tolmach.media import check_writable_dir, ingest, sha256_file
 from tolmach.media.fetch import fetch, is_url
+from tolmach.media.ledger import check_targets, write_texts
 from tolmach.media.probe import check_input_file
 from tolmach.options import Options
-from tolmach.records import ClipInfo, ModelInfo, Segment, Transcript
+from tolmach.records import ClipInfo, MediaInfo, ModelInfo, Segment, Transcript
 from tolmach.subtitles import CueRules, build_cues, render
 from tolmach.translate import Glossary, load_glossary
 
 if TYPE_CHECKING:
-    from tolmach.archive import Archive
+    from tolmach.archive import Archive, RunSummary
 
 # the options that change the transcript or translation; the others only change how files are written
 SHAPING = (
@@ -52,6 +54,8 @@ SHAPING = (
 )
 NO_DIARIZE = "one speaker assumed: telling voices apart needs pip install 'tolmach[diarize]'"
 USER_GLOSSARY = "glossary.tsv"  # in the archive folder: what 'tolmach glossary add' writes
+_ANY = "xxx"  # stands for the spoken language before it is known: as long as the longest code
+Taken = Mapping[Path, str]  # files written by this command already -> the input they were written for
 
 Started = Callable[[int], None]  # called once the clip's duration (ms) is known
 
@@ -62,6 +66,7 @@ class ClipResult:
     files: tuple[Path, ...]  # what was written, in format order
     run_id: str | None = None  # the archive run, when there is an archive
     reused: bool = False  # True when the archive already held this result
+    kept: RunSummary | None = None  # the clip's current run, kept over this one: a person worked on it
 
 
 def glossary_for(options: Options, home: Path | None = None) -> Glossary | None:
@@ -77,6 +82,7 @@ def run_key(options: Options, model: ModelInfo, glossary: Glossary | None) -> di
     key: dict[str, Any] = {name: getattr(options, name) for name in SHAPING}
     key.update(model=model.sha256, tool=__version__, entities=options.entities, hotwords=options.hotwords)
     key["glossary"] = glossary.fingerprint() if glossary is not None else None
+    key["asr"] = asr_cache.FORMAT  # a run decoded before a change to what decoding gives is not reused
     key.update(engine_key(options))
     return key
 
@@ -167,6 +173,9 @@ def translate_clip(
         timings=timings,
         tool_version=__version__,
         warnings=warnings,
+        language_detected=result.detected,
+        language_detected_probability=result.detected_probability,
+        language_mismatch=result.language_mismatch,
     )
 
 
@@ -198,14 +207,67 @@ def output_paths(transcript: Transcript, options: Options, folder: Path, stem: s
 
 
 def write_outputs(
-    transcript: Transcript, options: Options, folder: str | os.PathLike[str], stem: str | None = None
+    transcript: Transcript,
+    options: Options,
+    folder: str | os.PathLike[str],
+    stem: str | None = None,
+    *,
+    force: bool = False,
+    taken: Taken | None = None,
 ) -> tuple[Path, ...]:
-    """Write every output at once: all files appear, or none does."""
+    """Write every output at once: all files appear, or none does.
+
+    An existing file is replaced only if tolmach wrote it and it is unchanged since (``media.ledger``),
+    or with ``force``; else ConflictError, and nothing is written.
+    """
     target = check_writable_dir(folder)
     stem = stem or Path(transcript.media.path).stem
     files = output_paths(transcript, options, target, stem)
-    atomic_write_texts(files)
+    write_texts(files, force=force, taken=taken)
     return tuple(files)
+
+
+def planned_outputs(options: Options, folder: Path, stem: str) -> list[Path]:
+    """The files ``write_outputs`` may write, known before decoding: to check them before the work.
+
+    The formats are rendered from a one-line stand-in, so their names come from the formats themselves.
+    Before the spoken language is known, a track named by it stands for every language: the files of
+    that shape already in the folder are all checked, and the longest code's name is checked for length.
+    """
+    lang = options.lang or _ANY
+    line = Segment(1, 0, 1000, "-", "-" if options.translate else "")
+    media = MediaInfo(path=stem, sha256="0" * 64, size=0, duration_ms=1000, container="")
+    probe = Transcript(media, lang, 1.0, True, ModelInfo("", "", ""), (line,), options=options.as_dict())
+    paths: list[Path] = []
+    stand_ins: list[Path] = []  # last: a refusal names a real file first
+    for name in options.formats:
+        for suffix in render(name, probe):
+            if not suffix.startswith(f"{_ANY}."):
+                paths.append(folder / f"{stem}.{suffix}")
+                continue
+            rest = suffix.removeprefix(f"{_ANY}.")
+            stand_ins.append(folder / f"{stem}.{suffix}")
+            paths += [p for code in LANGUAGES if os.path.lexists(p := folder / f"{stem}.{code}.{rest}")]
+    return paths + stand_ins
+
+
+def distinct_outputs(sources: Sequence[str], output_dir: str | os.PathLike[str] | None) -> None:
+    """Refuse, before any work, two files that would write the same outputs: one name into one folder
+    (``a/clip.wav b/clip.wav -o out``, or ``clip.wav clip.mp4`` side by side). A URL's name is known
+    only once it is fetched; ``translate_to_files(taken=...)`` catches those."""
+    seen: dict[tuple[Path, str], str] = {}
+    for source in sources:
+        if is_url(source):
+            continue
+        path = Path(source).resolve()
+        folder = Path(output_dir).resolve() if output_dir is not None else path.parent
+        other = seen.setdefault((folder, path.stem), source)
+        if other != source:
+            raise ConflictError(
+                f"{other} and {source} would both write {folder / path.stem}.*: the second would "
+                "replace the first's outputs",
+                "translate them into different folders with -o, or rename one",
+            )
 
 
 def translate_to_files(
@@ -217,32 +279,44 @@ def translate_to_files(
     started: Started | None = None,
     archive: Archive | None = None,
     info: ClipInfo | None = None,
+    force: bool = False,
+    taken: Taken | None = None,
 ) -> ClipResult:
     """What ``tolmach translate`` does for one clip or URL.
 
     Outputs go beside the clip unless ``output_dir`` (a URL's go to the current folder). With an
-    ``archive``, the clip and its run are stored, and a run stored before is reused.
+    ``archive``, the clip and its run are stored, and a run stored before is reused. An existing file
+    tolmach did not write, or that changed since, is kept (ConflictError) unless ``force``; ``taken``:
+    files written for other inputs of the same command, never replaced. Checked before decoding.
     """
     options = (options or Options()).validate()
     url = str(source) if is_url(str(source)) else None
     beside = Path.cwd() if url else Path(source).resolve().parent
     folder = Path(output_dir) if output_dir is not None else beside
     check_writable_dir(folder)  # fail before minutes of decoding, not after
+    guard = _Guard(force, taken)
+    if url is None:  # a URL's name is known once it is fetched
+        check_targets(planned_outputs(options, folder, Path(source).stem), force=force, taken=taken)
     with _local_copy(str(source), archive) as (path, fetched):
+        if url is not None:
+            check_targets(planned_outputs(options, folder, Path(path).stem), force=force, taken=taken)
         info = replace(info or ClipInfo(source=""), source=url or str(Path(path).resolve()))
         if fetched is not None and not info.title:
             info = replace(info, title=fetched.title)
         stem = Path(path).stem
         if archive is None:
             transcript = translate_clip(path, options, progress=progress, started=started)
-            return _written(transcript, options, folder, stem, None, False)
+            return _written(transcript, options, folder, stem, None, False, guard)
         glossary = glossary_for(options, archive.home)
         check_input_file(path)
         run_id, _ = run_id_for(sha256_file(path), run_key(options, resolve_model(options.model), glossary))
         if archive.has_run(run_id):
-            transcript = archive.transcript(run_id)
+            stored = archive.transcript(run_id)
+            # the file given now, not the name the archive first met these bytes under
+            transcript = replace(stored, media=replace(stored.media, path=url or path))
             archive.note_source(transcript.media.sha256, info, current_run=run_id)
-            return _written(transcript, options, folder, stem, run_id, True)
+            result = _written(transcript, options, folder, stem, run_id, True, guard)
+            return replace(result, kept=archive.kept_instead(run_id))
         transcript = translate_clip(
             path, options, progress=progress, started=started, glossary=glossary, stages=archive.stages
         )
@@ -252,14 +326,29 @@ def translate_to_files(
         outputs = {p.name.removeprefix(stem + "."): text.encode() for p, text in files.items()}
         key = run_key(options, transcript.model, glossary)
         run_id = archive.save(transcript, info, key, outputs, original=Path(path))
-        return _written(transcript, options, folder, stem, run_id, False)
+        result = _written(transcript, options, folder, stem, run_id, False, guard)
+        return replace(result, kept=archive.kept_instead(run_id))
+
+
+@dataclass(frozen=True)
+class _Guard:
+    """What may be replaced: ``force`` anything but ``taken``, else only tolmach's unchanged files."""
+
+    force: bool = False
+    taken: Taken | None = None
 
 
 def _written(
-    transcript: Transcript, options: Options, folder: Path, stem: str, run_id: str | None, reused: bool
+    transcript: Transcript,
+    options: Options,
+    folder: Path,
+    stem: str,
+    run_id: str | None,
+    reused: bool,
+    guard: _Guard,
 ) -> ClipResult:
     clock = time.perf_counter()
-    files = write_outputs(transcript, options, folder, stem)
+    files = write_outputs(transcript, options, folder, stem, force=guard.force, taken=guard.taken)
     timings = {**transcript.timings, "write": round(time.perf_counter() - clock, 3)}
     return ClipResult(replace(transcript, timings=timings), files, run_id, reused)
 

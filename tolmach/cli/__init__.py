@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -19,8 +20,7 @@ from rich.table import Table
 
 from tolmach import __version__
 from tolmach.errors import TolmachError
-from tolmach.options import Options
-from tolmach.pipeline import ClipResult, translate_to_files
+from tolmach.pipeline import ClipResult, distinct_outputs, translate_to_files
 from tolmach.records import ClipInfo
 from tolmach.settings import load_options
 
@@ -96,6 +96,13 @@ NmtModelOption = Annotated[str | None, typer.Option(help="A CTranslate2 translat
 RemoteOption = Annotated[
     bool, typer.Option("--allow-remote", help="Let the engine send the text to another machine.")
 ]
+# every command that writes files (docs/USER_GUIDE.md, "Files tolmach will not overwrite")
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace existing files even if tolmach did not write them or they were edited."
+    ),
+]
 
 
 def flag_overrides(
@@ -135,6 +142,7 @@ HomeOption = Annotated[
         "  tolmach translate clip.mp4\n\n"
         "  tolmach translate a.mp4 b.mov -o out/ --lang uk --formats srt,vtt,ass,json\n\n"
         "  tolmach translate https://example.org/clip.mp4 --title 'Assault on Bakhmut' --tag bakhmut\n\n"
+        "  tolmach translate clip.mp4 --force     (replace outputs you edited by hand)\n\n"
         "  tolmach translate clip.mp4 --engine llm --llm-url http://127.0.0.1:11434/v1 --llm-model qwen2.5:7b"
     )
 )
@@ -172,6 +180,7 @@ def translate(
         bool, typer.Option("--no-archive", help="Keep nothing: write the outputs only.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Transcribe and translate clips; write subtitles, JSON and a transcript; file them in the archive."""
     overrides = flag_overrides(
@@ -195,17 +204,24 @@ def translate(
         glossary=glossary,
     )
     info = ClipInfo(source="", title=title, place=place, filmed=filmed, notes=notes, tags=tuple(tag or ()))
+    inputs = list(dict.fromkeys(inputs))  # one file named twice is translated once
     try:
         options = load_options(_parsed(overrides))
+        distinct_outputs(inputs, output_dir)  # before anything is decoded
         archive = None if no_archive else open_archive(home)
     except TolmachError as e:
         raise fail(e) from None
     results: list[ClipResult] = []
     failed: list[TolmachError] = []
+    taken: dict[Path, str] = {}  # what this command wrote: a later input never replaces it
     try:
         for source in inputs:
             try:
-                results.append(_translate_one(source, options, output_dir, quiet, archive, info))
+                run = functools.partial(
+                    translate_to_files, source, options, output_dir, archive=archive, info=info
+                )
+                results.append(_translate_one(run, source, quiet, force=force, taken=dict(taken)))
+                taken.update(dict.fromkeys(results[-1].files, source))
             except TolmachError as e:
                 failed.append(e)
                 err.print(
@@ -216,6 +232,11 @@ def translate(
     finally:
         if archive is not None:
             archive.close()
+    for r in results:  # even with --quiet: the new run is not what the clip now shows
+        if r.kept is not None and r.run_id is not None:
+            from tolmach.cli.runs import kept_line
+
+            err.print(kept_line(r.kept, r.run_id), highlight=False, soft_wrap=True)
     if results and not quiet:
         out.print(_summary(results))
         for r in results:
@@ -244,17 +265,10 @@ def _parsed(overrides: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _translate_one(
-    source: str,
-    options: Options,
-    output_dir: Path | None,
-    quiet: bool,
-    archive: Archive | None,
-    info: ClipInfo,
-) -> ClipResult:
-    run = functools.partial(translate_to_files, source, options, output_dir, archive=archive, info=info)
+def _translate_one(run: Callable[..., ClipResult], source: str, quiet: bool, **given: Any) -> ClipResult:
+    """``run(**given)``, with a progress bar unless ``quiet``."""
     if quiet:
-        return run()
+        return run(**given)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -272,7 +286,7 @@ def _translate_one(
             total = bar.tasks[0].total or done_ms
             bar.update(task, completed=done_ms, audio=f"{clock(done_ms)} / {clock(int(total))}")
 
-        return run(progress=progress, started=started)
+        return run(progress=progress, started=started, **given)
 
 
 def _summary(results: list[ClipResult]) -> Table:
@@ -382,8 +396,10 @@ def languages() -> None:
 import tolmach.cli.archive  # noqa: E402
 import tolmach.cli.batch  # noqa: E402
 import tolmach.cli.engines  # noqa: E402
+import tolmach.cli.keys  # noqa: E402
 import tolmach.cli.publish  # noqa: E402
 import tolmach.cli.render  # noqa: E402
+import tolmach.cli.runs  # noqa: E402
 import tolmach.cli.serve  # noqa: E402
 import tolmach.cli.voice  # noqa: E402, F401
 
@@ -393,6 +409,7 @@ __all__ = [
     "ComputeTypeOption",
     "DeviceOption",
     "EngineOption",
+    "ForceOption",
     "FormatsOption",
     "GlossaryOption",
     "HomeOption",

@@ -27,6 +27,7 @@ from tolmach.cli import (
     ComputeTypeOption,
     DeviceOption,
     EngineOption,
+    ForceOption,
     FormatsOption,
     GlossaryOption,
     HomeOption,
@@ -50,6 +51,7 @@ from tolmach.cli import (
 )
 from tolmach.errors import TolmachError
 from tolmach.jobs.report import Watcher
+from tolmach.media.ledger import check_targets, write_texts
 from tolmach.records import ClipInfo
 from tolmach.settings import load_options
 
@@ -110,6 +112,7 @@ def batch(
     tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag for every clip; repeatable.")] = None,
     home: HomeOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Translate many clips with a pool of workers (or Ray), each clip once; resumable."""
     from tolmach.jobs import BatchInterrupted, BatchSettings, gather, run_batch
@@ -134,11 +137,13 @@ def batch(
         no_glossary=no_glossary,
         glossary=glossary,
     )
-    settings = BatchSettings(executor, workers, address, timeout, retries, gpus_per_worker)
+    settings = BatchSettings(executor, workers, address, timeout, retries, gpus_per_worker, force)
     result: BatchReport | None = None
     try:
         options = load_options(_parsed(overrides))
         sources = gather(inputs)
+        if report is not None:  # refused now, not after the whole batch
+            check_targets([report], force=force)
         with open_archive(home) as archive, _watching(quiet) as watcher, _stop_on_term():
             result = run_batch(
                 archive, sources, options, output_dir, settings, watcher, ClipInfo("", tags=tuple(tag or ()))
@@ -150,9 +155,12 @@ def batch(
     except TolmachError as e:
         raise fail(e) from None
     if report is not None:
-        from tolmach.media import atomic_write_text
-
-        atomic_write_text(report, json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
+        try:
+            write_texts(
+                {report: json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n"}, force=force
+            )
+        except TolmachError as e:
+            raise fail(e) from None
     _summary(result)
     if not result.ok:
         raise typer.Exit(1)

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tolmach.cli import HomeOption, app, err, fail, open_archive, out
+from tolmach.cli import ForceOption, HomeOption, app, err, fail, open_archive, out
 from tolmach.errors import OptionsError, TolmachError
 
 glossary_app = typer.Typer(
@@ -25,7 +25,8 @@ app.add_typer(glossary_app, name="glossary")
     epilog=(
         "Examples:\n\n  tolmach publish 3636ce09 --thread\n\n"
         "  tolmach publish 3636ce09 --quotes --ids 3,7,12 -o press/\n\n"
-        "  tolmach publish 3636ce09 --thread --quotes --manifest"
+        "  tolmach publish 3636ce09 --thread --quotes --manifest\n\n"
+        "  tolmach publish 3636ce09 --thread --include-notes   (the clip's notes are private otherwise)"
     )
 )
 def publish(
@@ -38,8 +39,13 @@ def publish(
     quote: Annotated[int | None, typer.Option(help="The line to use as the thread's pull-quote.")] = None,
     ids: Annotated[str | None, typer.Option(help="Only these lines in the quote sheet, e.g. 3,7,12.")] = None,
     limit: Annotated[int, typer.Option(help="Characters per post.")] = 280,
+    include_notes: Annotated[
+        bool,
+        typer.Option("--include-notes", help="Publish the clip's notes too (private by default)."),
+    ] = False,
     output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Folder to write into.")] = Path("."),
     home: HomeOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Write what gets published, from the clip's latest text, and say where."""
     if not (thread or quotes or manifest):
@@ -49,7 +55,8 @@ def publish(
     except ValueError:
         bad = OptionsError(f"--ids '{ids}' is not a list of line numbers", "e.g. --ids 3,7,12")
         raise fail(bad) from None
-    from tolmach.media import atomic_write_texts, check_writable_dir
+    from tolmach.media import check_writable_dir
+    from tolmach.media.ledger import write_texts
     from tolmach.publish import build_thread, quotes_html, quotes_markdown
     from tolmach.publish.bundle import manifest_bundle
 
@@ -64,18 +71,24 @@ def publish(
         info, stem = record.info, Path(record.filename).stem
         files: dict[str, str] = {}
         if thread:
-            posts = build_thread(transcript, info, reviewer=transcript.reviewer, quote_id=quote, limit=limit)
+            posts = build_thread(
+                transcript,
+                info,
+                reviewer=transcript.reviewer,
+                quote_id=quote,
+                limit=limit,
+                include_notes=include_notes,
+            )
             files[f"{stem}.thread.txt"] = "\n\n".join(posts) + "\n"
         if quotes:
-            files[f"{stem}.quotes.md"] = quotes_markdown(
-                transcript, info, reviewer=transcript.reviewer, ids=chosen
-            )
-            files[f"{stem}.quotes.html"] = quotes_html(
-                transcript, info, reviewer=transcript.reviewer, ids=chosen
-            )
+            for suffix, sheet in (("md", quotes_markdown), ("html", quotes_html)):
+                files[f"{stem}.quotes.{suffix}"] = sheet(
+                    transcript, info, reviewer=transcript.reviewer, ids=chosen, include_notes=include_notes
+                )
         if manifest:
-            files = manifest_bundle(transcript, info, stem, files, edits, home)
-        atomic_write_texts({folder / name: text for name, text in files.items()})
+            files = manifest_bundle(transcript, info, stem, files, edits, home, include_notes=include_notes)
+        # a file tolmach did not write there, or one edited since, is kept unless --force
+        write_texts({folder / name: text for name, text in files.items()}, force=force)
     except TolmachError as e:
         raise fail(e) from None
     out.print(f"wrote {len(files)} files:", highlight=False)
@@ -84,7 +97,8 @@ def publish(
     if manifest:
         signature = json.loads(files[f"{stem}.manifest.json"])["signature"]
         out.print(
-            f"signed with key {signature['key_fingerprint']}; give readers its public key to check it:\n"
+            f"signed with key {signature['key_fingerprint']}; readers trust it with "
+            f"'tolmach keys trust {signature['key_fingerprint']}' (or its public key):\n"
             f"  {signature['public_key']}",
             highlight=False,
             soft_wrap=True,
@@ -94,7 +108,8 @@ def publish(
 @app.command(
     epilog=(
         "Examples:\n\n  tolmach verify clip.manifest.json clip.mp4 clip.en.srt\n\n"
-        "  tolmach verify clip.manifest.json --key 'aGVsbG8...=' clip.en.srt   (the signer's public key)"
+        "  tolmach verify clip.manifest.json --key 3f9a0c41d2e87b65a1c0f4e29d7b3c18 clip.en.srt\n\n"
+        "  tolmach keys trust 3f9a0c41d2e87b65a1c0f4e29d7b3c18 --name 'Kyiv desk'   (then no --key)"
     )
 )
 def verify(
@@ -103,32 +118,56 @@ def verify(
         list[Path] | None, typer.Argument(help="The clip and outputs to check.", show_default=False)
     ] = None,
     key: Annotated[
-        str | None, typer.Option(help="The signer's public key (base64 of the raw 32 bytes) to trust.")
+        str | None,
+        typer.Option(
+            help="Trust only this signer: its fingerprint, public key (base64) or a key file "
+            "(default: this archive's key and those added with 'tolmach keys trust')."
+        ),
     ] = None,
+    home: HomeOption = None,
 ) -> None:
-    """Check a manifest's signature, and that the given files are the ones it was signed for."""
-    import base64
-    import binascii
-
-    from tolmach.publish import verify_manifest
+    """Check a manifest's signature and signer, and that the given files are the ones it was signed for."""
+    from tolmach.archive import default_home
+    from tolmach.publish import parse_key, trusted_keys, verify_manifest
 
     try:
-        trusted = base64.b64decode(key, validate=True) if key else None
-    except binascii.Error:
-        bad = OptionsError("--key is not base64", "pass the public key as the manifest shows it")
-        raise fail(bad) from None
-    try:
-        report = verify_manifest(manifest, files or [], trusted_key=trusted)
+        given = parse_key(key)[0] if key is not None else None
+    except OptionsError as e:  # a key that cannot be read never quietly means "no key"
+        raise fail(OptionsError(f"--key {e.message}", e.hint)) from None
     except TolmachError as e:
         raise fail(e) from None
+    try:
+        trusted = {given} if given else {k.fingerprint for k in trusted_keys(home or default_home())}
+        report = verify_manifest(manifest, files or [], trusted=trusted)
+    except TolmachError as e:
+        raise fail(e) from None
+    # "checked" only for what holds against a trusted signer; otherwise the files were only compared
+    verb = "checked" if report.signer_trusted and report.signature_valid else "compared with the manifest:"
     for line in report.checked:
-        out.print(f"checked {escape(line)}", highlight=False, soft_wrap=True)
+        out.print(f"{verb} {escape(line)}", highlight=False, soft_wrap=True)
     for problem in report.problems:
-        err.print(f"[bold red]differs:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]problem:[/] {escape(problem)}", highlight=False, soft_wrap=True)
+    if report.signer and not report.signer_trusted:
+        hint = (
+            f"the key given with --key is {given}"
+            if given
+            else "compare it with the fingerprint the publisher gave you, then "
+            f"'tolmach keys trust {report.signer}'"
+        )
+        err.print(
+            f"[bold red]FAILED[/]: unknown signer {report.signer} (hint: {escape(hint)})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
     if not report.ok:
         err.print(f"[bold red]FAILED[/]: {len(report.problems)} problems", highlight=False)
         raise typer.Exit(1)
-    out.print("[bold green]OK[/]: everything matches the signed manifest", highlight=False)
+    out.print(
+        f"[bold green]OK[/]: signed by trusted key {report.signer}; every file matches the signed manifest",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _glossary(home: Path | None) -> tuple[Path, object]:

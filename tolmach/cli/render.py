@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from tolmach.cli import HomeOption, app, err, fail, open_archive, out
+from tolmach.cli import ForceOption, HomeOption, app, err, fail, open_archive, out
 from tolmach.errors import OptionsError, TolmachError
 
 if TYPE_CHECKING:
@@ -71,10 +71,12 @@ def render(
         bool, typer.Option("--no-archive", help="Do not use or fill the archive (a file input only).")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Render a video: subtitles burned in (re-encodes the picture) or added as tracks (copies it), and/or
     the English AI voice-over as a second audio track. The original audio is always kept as track 1."""
     from tolmach.clips import open_clip
+    from tolmach.media.ledger import check_targets, record_written
     from tolmach.media.render import RenderSpec, has_video, render_video
     from tolmach.settings import load_options
 
@@ -82,11 +84,14 @@ def render(
         raise fail(OptionsError("nothing to render", "add --burn en|orig|both, --soft and/or --dub"))
     try:
         options = load_options()
+        if output is not None and output.suffix and not output.is_dir():  # named: checked before any work
+            check_targets([output], force=force)
         archive = None if no_archive else open_archive(home)
         try:
             with _bar(quiet) as (stage, step):
                 opened = open_clip(clip, options, archive, progress=step, started=stage("transcribing"))
                 target = output_path(clip, opened, burn, soft, dub, output, format, has_video(opened.media))
+                check_targets([target], force=force)  # before the voice-over and the encode
                 with tempfile.TemporaryDirectory(prefix="tolmach-dub-") as work:
                     dub_wav = _dub(opened, Path(work), stage, step) if dub else None
                     spec = RenderSpec(burn=burn, soft=soft, dub=dub_wav)
@@ -94,6 +99,7 @@ def render(
                     render_video(
                         opened.transcript, opened.media, target, spec, reviewed=opened.reviewed, progress=step
                     )
+                record_written([target])
         finally:
             if archive is not None:
                 archive.close()

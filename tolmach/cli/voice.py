@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from tolmach.cli import HomeOption, app, err, fail, open_archive, out
+from tolmach.cli import ForceOption, HomeOption, app, err, fail, open_archive, out
 from tolmach.errors import OptionsError, TolmachError
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ def dub(
         bool, typer.Option("--no-archive", help="Do not use or fill the archive (files only).")
     ] = False,
     quiet: Quiet = False,
+    force: ForceOption = False,
 ) -> None:
     """Speak the English of each clip in its original timing, over the original audio (lowered, not
     removed): <stem>.en-dub.wav, the report <stem>.dub.json and, for a video, <stem>.dubbed.mp4 with the
@@ -102,7 +103,9 @@ def dub(
     try:
         for arg in inputs:
             try:
-                files, summary = _dub_one(arg, options, chosen, archive, output_dir, video_format, quiet)
+                files, summary = _dub_one(
+                    arg, options, chosen, archive, output_dir, video_format, quiet, force
+                )
             except TolmachError as e:
                 failed.append(e)
                 shown = escape(arg)
@@ -137,19 +140,29 @@ def _dub_one(
     output_dir: Path | None,
     video_format: VideoFormat,
     quiet: bool,
+    force: bool = False,
 ) -> tuple[list[Path], str]:
-    """Dub one clip; the wav, the report and the video appear together or not at all."""
+    """Dub one clip; the wav, the report and the video appear together or not at all. A file there that
+    tolmach did not write, or that was edited since, is kept unless ``force`` (checked before decoding)."""
     from dataclasses import replace
 
     from tolmach.clips import open_clip
     from tolmach.media import atomic_write_text, check_writable_dir
     from tolmach.media.files import atomic_path
+    from tolmach.media.ledger import check_targets, record_written
     from tolmach.voice import dub as make_dub
 
     given = Path(arg).expanduser()
+    folder = check_writable_dir(output_dir or (given.parent if given.is_file() else Path(".")))
+
+    def targets(stem: str) -> list[Path]:
+        return [folder / f"{stem}.{what}" for what in ("en-dub.wav", "dub.json", f"dubbed.{video_format}")]
+
+    if given.is_file():  # an archive ID's name is known once it is opened, which decodes nothing
+        check_targets(targets(given.stem), force=force)
     with _bar(quiet) as (stage, step):
         opened = open_clip(arg, options, archive, progress=step, started=lambda ms: stage("transcribing", ms))
-        folder = check_writable_dir(output_dir or (given.parent if given.is_file() else Path(".")))
+        check_targets(targets(opened.stem), force=force)  # again: someone may have edited one meanwhile
         wav = folder / f"{opened.stem}.en-dub.wav"
         report_path = folder / f"{opened.stem}.dub.json"
         files = [wav, report_path]
@@ -168,6 +181,7 @@ def _dub_one(
                 files.append(video)
             data["video"] = str(video) if video is not None else None
             atomic_write_text(report_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    record_written(files)
     return files, report.summary()
 
 
@@ -207,11 +221,13 @@ def narrate(
     ] = None,
     no_disclosure: NoDisclosure = False,
     quiet: Quiet = False,
+    force: ForceOption = False,
 ) -> None:
     """Read an article aloud: the audio (with chapter marks per heading) and an SRT of what is read when.
     The first words say the voice is AI-generated."""
     from tolmach.document import read_document
     from tolmach.media import check_writable_dir
+    from tolmach.media.ledger import check_targets, record_written
     from tolmach.voice import get_voice
     from tolmach.voice.narrate import NarrateOptions, output_codec
     from tolmach.voice.narrate import narrate as make_narration
@@ -229,6 +245,8 @@ def narrate(
         output_codec(target)  # a bad suffix or voice fails before the work
         get_voice(voice)
         check_writable_dir(target.parent)
+        written = [target, target.with_suffix(".srt")]  # the audio and its SRT (voice.narrate)
+        check_targets(written, force=force)
         parsed = read_document(document)
         with _bar(quiet) as (stage, step):
 
@@ -237,6 +255,7 @@ def narrate(
                 step(done)
 
             report = make_narration(parsed, target, chosen, progress=chunks)
+        record_written(written)
     except TolmachError as e:
         raise fail(e) from None
     if not quiet:

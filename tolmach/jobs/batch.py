@@ -37,8 +37,9 @@ from tolmach.jobs.base import Advanced, Began, Event, Executor, ExecutorSettings
 from tolmach.jobs.inputs import Source
 from tolmach.jobs.report import BatchReport, Watcher
 from tolmach.jobs.tasks import Outcome, Task
-from tolmach.media import atomic_write_texts, check_writable_dir
+from tolmach.media import check_writable_dir
 from tolmach.media.fetch import is_url
+from tolmach.media.ledger import check_targets, write_texts
 from tolmach.options import Options
 from tolmach.records import ClipInfo, Transcript
 
@@ -61,6 +62,7 @@ class BatchSettings:
     timeout_s: float | None = None  # per clip
     retries: int = 1  # more attempts for a job whose worker died (a timeout or a bad clip is not retried)
     gpus_per_worker: float | None = None  # Ray: GPU share per actor
+    force: bool = False  # replace output files tolmach did not write, or that were edited (media.ledger)
 
 
 def batch_id(sources: Sequence[Source], options: Options, output_dir: Path | None) -> str:
@@ -231,6 +233,7 @@ class _Driver:
         pending = []
         with ThreadPoolExecutor(PROBE_THREADS) as pool:
             for job, sha, duration, error in pool.map(look, jobs):
+                error = error or self._unwritable(job)
                 if error is not None:
                     table.fail(self.conn, job.id, error.message, error.hint)
                     self.ready_now.append(table.get(self.conn, job.id))
@@ -243,6 +246,22 @@ class _Driver:
                 pending.append(job)
         return pending
 
+    def _unwritable(self, job: Job) -> TolmachError | None:
+        """Why the job's output files cannot be written (a name too long, a file tolmach would wrongly
+        replace), found before the clip is decoded; None when they can."""
+        from tolmach.pipeline import planned_outputs
+
+        if not job.output:
+            return None
+        target = Path(job.output)
+        try:
+            check_targets(
+                planned_outputs(self.options, target.parent, target.name), force=self.settings.force
+            )
+        except TolmachError as e:
+            return e
+        return None
+
     def _reuse(self, job: Job) -> bool:
         """Finish the job from a run the archive holds already; False when there is none."""
         sha = self.shas.get(job.id)
@@ -253,6 +272,8 @@ class _Driver:
             return False
         try:
             transcript = self.archive.transcript(run_id)
+            # named by the file of this job, not the one the archive first met these bytes under
+            transcript = replace(transcript, media=replace(transcript.media, path=job.path))
             self._write_files(job, transcript)
         except TolmachError as e:
             table.fail(self.conn, job.id, e.message, e.hint)
@@ -406,5 +427,6 @@ class _Driver:
         target = Path(job.output)
         folder = check_writable_dir(target.parent)
         files = output_paths(transcript, self.options, folder, target.name)
-        atomic_write_texts(files)
+        # a file tolmach did not write there, or one edited since, fails this job and is kept
+        write_texts(files, force=self.settings.force)
         return files

@@ -22,6 +22,7 @@ BLOCK_SIZE = 1 << 20  # 1 MiB: hash a large video without loading it
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 HINT_FULL = "free some space or choose another folder with -o"
 HINT_DENIED = "choose another folder with -o, or fix its permissions"
+HINT_LONG = "rename the source to a shorter name, or choose a shorter folder with -o"
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
@@ -142,8 +143,12 @@ def check_writable_dir(path: str | os.PathLike[str]) -> Path:
 
 
 def _new_temp(target: Path) -> Path:
-    """Create an empty temp file next to ``target``, keeping its extension (ffmpeg picks formats by it)."""
-    tmp = target.with_name(f".{target.stem}.tmp-{secrets.token_hex(4)}{target.suffix}")
+    """Create an empty temp file next to ``target``, keeping its extension (ffmpeg picks formats by it).
+
+    The name starts with at most 32 characters of the target's stem: a target whose name is close to
+    the filesystem's limit must not fail for its temp name's sake (ledger.check_names checks targets).
+    """
+    tmp = target.with_name(f".{target.stem[:32]}.tmp-{secrets.token_hex(4)}{target.suffix}")
     try:
         # O_EXCL: never follow or reuse someone else's file; mode 0o666 lets the umask apply as open() does.
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
@@ -155,6 +160,8 @@ def _new_temp(target: Path) -> Path:
 def output_error(target: Path, exc: OSError) -> OutputError:
     if exc.errno in _FULL:
         return OutputError(f"{target}: not written, the disk is full", HINT_FULL)
+    if exc.errno == errno.ENAMETOOLONG:
+        return OutputError(f"{target}: not written, the name is too long", HINT_LONG)
     return OutputError(f"{target}: not written ({_reason(exc)})", _hint(exc))
 
 

@@ -7,6 +7,7 @@ cue, a changed manifest and a wrong key are each reported, and the glossary comm
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
 from pathlib import Path
@@ -19,6 +20,7 @@ from tolmach.archive import Archive
 from tolmach.cli import app
 from tolmach.options import Options
 from tolmach.pipeline import USER_GLOSSARY, glossary_for
+from tolmach.publish import fingerprint, load_or_create_key, public_key_bytes
 from tolmach.records import ClipInfo
 
 runner = CliRunner()
@@ -46,7 +48,7 @@ def test_publish_writes_thread_quotes_and_a_manifest_that_verifies(
     out = tmp_path / "pub"
     code, output = tolmach("publish", short, "--thread", "--quotes", "--manifest", "-o", out)
     assert code == 0, output
-    names = sorted(p.name for p in out.iterdir())
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))  # "." the overwrite ledger
     assert names == sorted(
         ["clip.thread.txt", "clip.quotes.md", "clip.quotes.html", "clip.manifest.json", "clip.json"]
         + [f"clip.{lang}.{fmt}" for lang in ("ru", "en") for fmt in ("srt", "vtt")]
@@ -58,7 +60,7 @@ def test_publish_writes_thread_quotes_and_a_manifest_that_verifies(
     quotes = (out / "clip.quotes.md").read_text(encoding="utf-8")
     assert "DOUBTFUL" in quotes and "mobilised soldier" in quotes  # the doubtful line and its note
 
-    published = [p for p in out.iterdir() if p.name != "clip.manifest.json" and p.suffix != ".html"]
+    published = [p for p in out.glob("clip.*") if p.name != "clip.manifest.json" and p.suffix != ".html"]
     files = [clip, *published]
     code, output = tolmach("verify", out / "clip.manifest.json", *files)
     assert code == 0, output
@@ -83,8 +85,77 @@ def test_verify_names_the_changed_cue_and_a_changed_manifest(
     code, output = tolmach("verify", out / "changed.json")
     assert code == 1 and "the manifest was changed after signing" in output
 
-    code, output = tolmach("verify", out / "clip.manifest.json", "--key", "A" * 43 + "=")
-    assert code == 1 and "not the trusted key" in output
+
+def test_verify_without_a_trusted_signer_names_it_and_fails_until_it_is_trusted(
+    stored: tuple[str, Path], tmp_path: Path
+) -> None:
+    # Another archive, with its own key, publishes the clip; someone then edits a subtitle.
+    other = tmp_path / "other-archive"
+    _, clip = stored
+    with Archive(other) as archive:
+        archive.save(make_transcript(clip), ClipInfo(source=str(clip)), {"k": 1})
+    out = tmp_path / "pub"
+    short = make_transcript(clip).media.sha256[:12]
+    assert tolmach("publish", short, "--manifest", "-o", out, "--home", other)[0] == 0
+    signer = json.loads((out / "clip.manifest.json").read_text())["signature"]["key_fingerprint"]
+    srt = out / "clip.en.srt"
+    srt.write_text(srt.read_text(encoding="utf-8").replace("mobiks", "volunteers"), encoding="utf-8")
+
+    code, output = tolmach("verify", out / "clip.manifest.json", srt)
+    assert code == 1
+    assert f"unknown signer: signed with key {signer}, which is not a trusted key" in output
+    assert f"FAILED: unknown signer {signer} (hint: compare it with the fingerprint" in output
+    assert f"'tolmach keys trust {signer}'" in output
+    assert "checked" not in output and "OK" not in output
+    code, output = tolmach("verify", out / "clip.manifest.json", out / "clip.ru.srt")
+    assert code == 1 and "unknown signer" in output  # even when every file matches
+
+    code, output = tolmach("keys", "trust", signer, "--name", "Other desk")
+    assert (code, output.strip()) == (0, f"key {signer} (Other desk): now trusted")
+    code, output = tolmach("verify", out / "clip.manifest.json", srt)
+    assert code == 1 and "unknown signer" not in output
+    assert "clip.en.srt: cue 3 at 0:06.0: text differs" in output
+    assert f"checked signature by key {signer}" in output
+    code, output = tolmach("verify", out / "clip.manifest.json", out / "clip.ru.srt")
+    assert code == 0 and f"OK: signed by trusted key {signer}" in output
+
+    # --key names the one signer to accept, whatever else is trusted
+    mine = fingerprint(public_key_bytes(load_or_create_key(tmp_path / "mine.pem")))
+    code, output = tolmach("verify", out / "clip.manifest.json", "--key", mine)
+    assert (
+        code == 1 and f"FAILED: unknown signer {signer} (hint: the key given with --key is {mine})" in output
+    )
+    assert tolmach("keys", "untrust", signer)[0] == 0
+    assert tolmach("verify", out / "clip.manifest.json")[0] == 1
+
+
+def test_a_malformed_key_is_a_one_line_error(stored: tuple[str, Path], tmp_path: Path) -> None:
+    short, _ = stored
+    assert tolmach("publish", short, "--manifest", "-o", tmp_path)[0] == 0
+    for bad in ("nope", "A" * 30, str(tmp_path / "clip.en.srt")):
+        code, output = tolmach("verify", tmp_path / "clip.manifest.json", "--key", bad)
+        assert code == 2, output
+        assert output.startswith("error: --key ") and len(output.strip().splitlines()) == 1, output
+    code, output = tolmach("keys", "trust", "nope")
+    assert code == 2 and "is not a public key, a fingerprint or a key file" in output
+
+
+def test_keys_list_shows_the_archives_own_key_and_the_trusted_ones(
+    stored: tuple[str, Path], tmp_path: Path, archive_home: Path
+) -> None:
+    short, _ = stored
+    code, output = tolmach("keys", "list")
+    assert code == 0 and "no trusted keys yet" in output
+    assert tolmach("publish", short, "--manifest", "-o", tmp_path)[0] == 0
+    own = public_key_bytes(load_or_create_key(archive_home / "keys" / "manifest-ed25519.pem"))
+    other = fingerprint(public_key_bytes(load_or_create_key(tmp_path / "other.pem")))
+    assert tolmach("keys", "trust", other)[0] == 0
+    code, output = tolmach("keys", "trust", other, "--name", "again")
+    assert (code, output.strip()) == (0, f"key {other}: already trusted; left as it was")
+    code, output = tolmach("keys", "list")
+    assert code == 0
+    assert fingerprint(own) in output and base64.b64encode(own).decode() in output and "(own key)" in output
+    assert other in output and "(fingerprint only)" in output
 
 
 def test_the_signing_key_is_made_once_and_private(

@@ -1,8 +1,10 @@
-"""The provenance manifest: exact structure, real Ed25519 keys, and what verification reports."""
+"""The provenance manifest: exact structure, real Ed25519 keys, what verification reports, and the keys
+the user trusts."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import os
@@ -11,8 +13,9 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from tolmach.errors import InputError
+from tolmach.errors import InputError, OptionsError
 from tolmach.publish import (
     SCHEMA,
     SIGNATURE_CHANGED,
@@ -22,12 +25,17 @@ from tolmach.publish import (
     line_sha256,
     load_or_create_key,
     manifest_to_json,
+    parse_key,
     public_key_bytes,
     sign_manifest,
+    trust,
+    trusted_keys,
+    untrust,
     verify_manifest,
 )
 from tolmach.records import ClipInfo, Edit, MediaInfo, ModelInfo, Segment, Stream, Transcript
 from tolmach.subtitles import LABEL_TRANSLATION, render
+from tolmach.subtitles.formats.base import UNTRANSLATED
 
 SOURCE_BYTES = b"\x00\x00\x00\x18ftypmp42 not really a video, but hashed like one\n" * 64
 SOURCE_SHA = hashlib.sha256(SOURCE_BYTES).hexdigest()
@@ -106,8 +114,17 @@ def published(tmp_path: Path) -> dict[str, Path]:
     return paths
 
 
-def report_of(paths: dict[str, Path], *names: str, trusted_key: bytes | None = None) -> tuple[str, ...]:
-    report = verify_manifest(paths["manifest.json"], [paths[n] for n in names], trusted_key=trusted_key)
+def signer_of(paths: dict[str, Path]) -> str:
+    """The fingerprint of the key the ``published`` fixture signed with, from the key itself."""
+    return fingerprint(
+        public_key_bytes(load_or_create_key(paths["manifest.json"].parent / "keys" / "signing.pem"))
+    )
+
+
+def report_of(paths: dict[str, Path], *names: str, trusted: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """The problems verification finds, trusting the fixture's key unless told otherwise."""
+    keys = (signer_of(paths),) if trusted is None else trusted
+    report = verify_manifest(paths["manifest.json"], [paths[n] for n in names], trusted=keys)
     assert report.ok is not report.problems
     return report.problems
 
@@ -147,8 +164,7 @@ def test_manifest_exact_structure() -> None:
         "title": "Soldiers describe the retreat",
         "place": "Bakhmut",
         "filmed": "May 2023",
-        "notes": "",
-        "tags": ["bakhmut"],
+        "tags": ["bakhmut"],  # no "notes": the clip's notes are private unless asked for
     }
     assert manifest["model"] == {"name": "base", "sha256": "cd" * 32}
     assert manifest["options"] == {
@@ -193,8 +209,16 @@ def test_manifest_exact_structure() -> None:
         (1000, 4000, line_sha256(f"{LABEL_TRANSLATION}\\NWe left Bakhmut in the morning.")),
         (4500, 9000, line_sha256("There was no contact for three days,\\Nbecause everything was smashed.")),
         (9500, 11000, line_sha256("Call sign Grom.")),
+        (27500, 30000, line_sha256(UNTRANSLATED)),  # a line without English keeps its cue
     ]
-    assert [len(o["cues"]) for o in manifest["outputs"][1:3]] == [3, 4]
+    assert [len(o["cues"]) for o in manifest["outputs"][1:3]] == [4, 4]
+
+
+def test_the_clips_notes_are_in_the_manifest_only_when_asked_for() -> None:
+    clip = dataclasses.replace(CLIP, notes="Ivan's brother filmed it; do not name him.")
+    assert "notes" not in build_manifest(TRANSCRIPT, clip, outputs(), EDITS)["clip"]
+    asked = build_manifest(TRANSCRIPT, clip, outputs(), EDITS, include_notes=True)
+    assert asked["clip"]["notes"] == "Ivan's brother filmed it; do not name him."
 
 
 def test_manifest_is_deterministic_and_survives_its_json_file() -> None:
@@ -244,22 +268,22 @@ def test_a_damaged_key_file_is_an_input_error(tmp_path: Path) -> None:
 
 def test_verify_accepts_the_source_and_every_output(published: dict[str, Path]) -> None:
     names = ["retreat.mp4", "retreat.en.srt", "retreat.ru.srt", "retreat.en.vtt", "retreat.txt"]
-    report = verify_manifest(published["manifest.json"], [published[n] for n in names])
-    key = load_or_create_key(published["manifest.json"].parent / "keys" / "signing.pem")
+    signer = signer_of(published)
+    report = verify_manifest(published["manifest.json"], [published[n] for n in names], trusted=[signer])
     assert report.ok
     assert report.problems == ()
-    assert report.checked == (
-        f"signature by key {fingerprint(public_key_bytes(key))}",
-        *(str(published[n]) for n in names),
-    )
-    assert report_of(published, "retreat.txt", trusted_key=public_key_bytes(key)) == ()
+    assert (report.signer, report.signature_valid, report.signer_trusted) == (signer, True, True)
+    assert report.checked == (f"signature by key {signer}", *(str(published[n]) for n in names))
     # The manifest itself, passed along with "every file in the folder", is skipped.
-    assert verify_manifest(published["manifest.json"], [published["manifest.json"]]).checked[1:] == ()
+    alone = verify_manifest(published["manifest.json"], [published["manifest.json"]], trusted=[signer])
+    assert alone.checked == (f"signature by key {signer}",)
 
 
 def test_a_renamed_output_still_verifies(published: dict[str, Path]) -> None:
-    renamed = published["retreat.txt"].rename(published["retreat.txt"].with_name("thread.txt"))
-    assert verify_manifest(published["manifest.json"], [renamed]).ok
+    published["thread.txt"] = published["retreat.txt"].rename(
+        published["retreat.txt"].with_name("thread.txt")
+    )
+    assert report_of(published, "thread.txt") == ()
 
 
 def test_a_changed_manifest_fails_its_signature(published: dict[str, Path]) -> None:
@@ -268,15 +292,25 @@ def test_a_changed_manifest_fails_its_signature(published: dict[str, Path]) -> N
     manifest["segments"][2]["speaker"] = "S1"  # someone re-attributes a line
     path.write_text(json.dumps(manifest), encoding="utf-8")
     assert report_of(published, "retreat.txt") == (SIGNATURE_CHANGED,)
+    report = verify_manifest(path, [], trusted=[signer_of(published)])
+    assert (report.signature_valid, report.signer_trusted, report.checked) == (False, True, ())
     assert SIGNATURE_CHANGED == "signature does not match: the manifest was changed after signing"
 
 
-def test_another_key_and_no_signature_are_reported(published: dict[str, Path], tmp_path: Path) -> None:
-    other = public_key_bytes(load_or_create_key(tmp_path / "other.pem"))
+def test_a_good_signature_by_a_key_nobody_trusts_is_an_unknown_signer(
+    published: dict[str, Path], tmp_path: Path
+) -> None:
+    other = fingerprint(public_key_bytes(load_or_create_key(tmp_path / "other.pem")))
     signed_by = json.loads(published["manifest.json"].read_text())["signature"]["key_fingerprint"]
-    assert report_of(published, trusted_key=other) == (
-        f"signed with key {signed_by}, not the trusted key {fingerprint(other)}",
-    )
+    unknown = f"unknown signer: signed with key {signed_by}, which is not a trusted key"
+    for trusted in ((), (other,)):
+        report = verify_manifest(published["manifest.json"], [published["retreat.txt"]], trusted=trusted)
+        assert (report.ok, report.problems) == (False, (unknown,))
+        assert (report.signer, report.signature_valid, report.signer_trusted) == (signed_by, True, False)
+        assert report.checked == (str(published["retreat.txt"]),)  # the signature is not called checked
+
+
+def test_a_missing_signature_is_reported(published: dict[str, Path]) -> None:
     manifest = json.loads(published["manifest.json"].read_text())
     del manifest["signature"]
     published["manifest.json"].write_text(json.dumps(manifest))
@@ -308,7 +342,7 @@ def test_small_timing_changes_extra_cues_and_header_edits_are_reported(published
     )
     assert report_of(published, "retreat.en.vtt") == (
         "retreat.en.vtt: cue 2: timing differs (0:04.500-0:09.040 in the file, 0:04.500-0:09.000 signed)",
-        "retreat.en.vtt: 1 extra cue (cue 4, at 0:40.0)",
+        "retreat.en.vtt: 1 extra cue (cue 5, at 0:40.0)",
     )
     vtt.write_text(text.replace("Machine translation — not reviewed. Source", "Checked. Source"))
     assert report_of(published, "retreat.en.vtt") == (
@@ -361,3 +395,69 @@ def test_a_missing_manifest_is_an_input_error(tmp_path: Path) -> None:
         InputError, match=r"manifest\.json: cannot read the manifest \(no such file or directory\)"
     ):
         verify_manifest(tmp_path / "manifest.json", [])
+
+
+# ---------------------------------------------------------------- trusted keys
+
+
+def test_a_key_is_read_as_a_fingerprint_a_public_key_or_a_key_file(tmp_path: Path) -> None:
+    key = load_or_create_key(tmp_path / "signing.pem")
+    raw = public_key_bytes(key)
+    fp = fingerprint(raw)
+    b64 = base64.b64encode(raw).decode()
+    grouped = " ".join(fp[i : i + 4] for i in range(0, 32, 4)).upper()
+    assert (
+        parse_key(fp)
+        == parse_key(grouped)
+        == parse_key(":".join(fp[i : i + 2] for i in range(0, 32, 2)))
+        == (fp, None)
+    )
+    assert parse_key(b64) == (fp, raw)
+    pem = tmp_path / "desk.pub"
+    pem.write_bytes(key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    text = tmp_path / "desk.txt"
+    text.write_text(b64 + "\n")
+    assert parse_key(str(pem)) == parse_key(str(text)) == (fp, raw)
+    with pytest.raises(OptionsError, match=r"signing\.pem: a private key"):
+        parse_key(str(tmp_path / "signing.pem"))
+    for bad in ("nope", fp[:-1], b64[:-4], ""):
+        with pytest.raises(OptionsError, match="is not a public key, a fingerprint or a key file"):
+            parse_key(bad)
+
+
+def test_trusted_keys_are_private_files_written_once(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert trusted_keys(home) == []
+    other = public_key_bytes(load_or_create_key(tmp_path / "other.pem"))
+    fp = fingerprint(other)
+    entry, new = trust(home, base64.b64encode(other).decode(), "  Kyiv   desk ")
+    assert new and (entry.fingerprint, entry.name, entry.own) == (fp, "Kyiv desk", False)
+    path = home / "keys" / "trusted" / f"{fp}.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    first = path.read_bytes()
+    assert json.loads(first) == {
+        "fingerprint": fp,
+        "public_key": base64.b64encode(other).decode(),
+        "name": "Kyiv desk",
+        "added": entry.added,
+    }
+    assert trust(home, fp, "someone else") == (entry, False)  # already trusted: left as it was
+    assert path.read_bytes() == first
+    own = public_key_bytes(load_or_create_key(home / "keys" / "manifest-ed25519.pem"))
+    assert [(k.fingerprint, k.own) for k in trusted_keys(home)] == [(fingerprint(own), True), (fp, False)]
+    with pytest.raises(OptionsError, match="this archive's own signing key"):
+        untrust(home, fingerprint(own))
+    assert untrust(home, fp) == entry and not path.exists()
+    with pytest.raises(OptionsError, match=f"no trusted key {fp}"):
+        untrust(home, fp)
+
+
+def test_a_trusted_key_file_edited_by_hand_is_refused(tmp_path: Path) -> None:
+    other = fingerprint(public_key_bytes(load_or_create_key(tmp_path / "other.pem")))
+    assert trust(tmp_path, other)[1]
+    path = tmp_path / "keys" / "trusted" / f"{other}.json"
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "fingerprint": "0" * 32}))  # the file says another key
+    with pytest.raises(InputError, match=rf"{other}\.json: not a readable trusted key"):
+        trusted_keys(tmp_path)

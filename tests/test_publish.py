@@ -98,7 +98,7 @@ PREFIX = re.compile(r"(\d+)/(\d+) ")
 
 
 def test_thread_exact_posts() -> None:
-    assert build_thread(TRANSCRIPT, CLIP) == [
+    assert build_thread(TRANSCRIPT, CLIP, include_notes=True) == [
         "1/3 Soldiers describe the retreat\n"
         "Where: Bakhmut, Donetsk oblast\n"
         "When: May 2023\n"
@@ -118,10 +118,29 @@ def test_thread_exact_posts() -> None:
     ]
 
 
+def test_the_clips_notes_are_private_unless_asked_for_and_the_translators_notes_stay() -> None:
+    private = "Two men in uniform; the one filming is S1."
+    posts = build_thread(TRANSCRIPT, CLIP)
+    assert posts[0] == (
+        "1/3 Soldiers describe the retreat\n"
+        "Where: Bakhmut, Donetsk oblast\n"
+        "When: May 2023\n"
+        "English translation of Russian speech, 0:31.\n"
+        "“There was no contact for three days, because everything was smashed.” (S1, 0:04)"
+    )
+    assert posts[1:] == build_thread(TRANSCRIPT, CLIP, include_notes=True)[1:]
+    assert "[Bakhmut: Бахмут, Donetsk oblast]" in posts[1]  # the glossary's note on a line: published
+    for sheet in (quotes_markdown, quotes_html):
+        shown, asked = sheet(TRANSCRIPT, CLIP), sheet(TRANSCRIPT, CLIP, include_notes=True)
+        assert private not in shown and "Notes" not in shown
+        assert "Translator's note: Bakhmut: Бахмут, Donetsk oblast" in shown.replace("**", "")
+        assert private.replace(";", "") in asked.replace(";", "") and "Notes" in asked
+
+
 def test_thread_splits_long_lines_at_words_and_numbers_every_post() -> None:
     # At 60 characters, with two-digit numbers, the pull-quote becomes the shorter line 1 (line 2 would
     # not fit a post), and lines too long for a post fill the rest of one and go on in the next.
-    assert build_thread(TRANSCRIPT, CLIP, limit=60) == [
+    assert build_thread(TRANSCRIPT, CLIP, limit=60, include_notes=True) == [
         "1/14 Soldiers describe the retreat",
         "2/14 Where: Bakhmut, Donetsk oblast\nWhen: May 2023",
         "3/14 Two men in uniform; the one filming is S1.",
@@ -270,7 +289,7 @@ def test_markdown_escape_makes_formatting_characters_literal() -> None:
 
 
 def test_quotes_markdown_exact() -> None:
-    sheet = quotes_markdown(TRANSCRIPT, CLIP, ids=[3, 1])
+    sheet = quotes_markdown(TRANSCRIPT, CLIP, ids=[3, 1], include_notes=True)
     assert sheet == "\n".join(
         [
             "# Quote sheet: Soldiers describe the retreat",

@@ -17,8 +17,10 @@ from tolmach.publish.manifest import (
 )
 from tolmach.publish.quotes import Quote, markdown_escape, quote_lines, quotes_html, quotes_markdown
 from tolmach.publish.thread import build_thread, pack, pick_quote, thread_sections
+from tolmach.publish.trust import TrustedKey, parse_key, trust, trusted_keys, untrust
 from tolmach.publish.verify import (
     SIGNATURE_CHANGED,
+    UNKNOWN_SIGNER,
     VerifyReport,
     check_file,
     parse_manifest,
@@ -30,7 +32,9 @@ __all__ = [
     "INAUDIBLE",
     "SCHEMA",
     "SIGNATURE_CHANGED",
+    "UNKNOWN_SIGNER",
     "Quote",
+    "TrustedKey",
     "VerifyReport",
     "build_manifest",
     "build_thread",
@@ -45,6 +49,7 @@ __all__ = [
     "manifest_to_json",
     "markdown_escape",
     "pack",
+    "parse_key",
     "parse_manifest",
     "pick_quote",
     "public_key_bytes",
@@ -55,5 +60,8 @@ __all__ = [
     "sign_manifest",
     "subtitle_cues",
     "thread_sections",
+    "trust",
+    "trusted_keys",
+    "untrust",
     "verify_manifest",
 ]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from tolmach.publish.keys import load_or_create_key
 from tolmach.publish.manifest import build_manifest, manifest_to_json, sign_manifest
+from tolmach.publish.trust import OWN_KEY
 from tolmach.records import ClipInfo, Edit, Transcript
 
-KEY_FILE = Path("keys") / "manifest-ed25519.pem"  # in the archive folder
 MANIFEST_FORMATS = ("srt", "vtt", "json")  # the outputs a manifest always binds, beside the published ones
 
 
@@ -21,16 +21,24 @@ def manifest_bundle(
     published: Mapping[str, str],
     edits: Sequence[Edit],
     home: Path,
+    *,
+    include_notes: bool = False,
 ) -> dict[str, str]:
-    """``published`` plus the subtitle and JSON outputs, and ``<stem>.manifest.json`` signing them all."""
+    """``published`` plus the subtitle and JSON outputs, and ``<stem>.manifest.json`` signing them all.
+
+    ``include_notes`` puts the clip's (private) notes in the manifest; pass the same as for the thread
+    and quote sheet it binds.
+    """
     from tolmach.subtitles import render
 
     files = dict(published)
     for name in MANIFEST_FORMATS:
         files.update({f"{stem}.{suffix}": text for suffix, text in render(name, transcript).items()})
     outputs = {n: t.encode() for n, t in files.items()}
-    unsigned = build_manifest(transcript, info, outputs, edits, reviewer=transcript.reviewer)
+    unsigned = build_manifest(
+        transcript, info, outputs, edits, reviewer=transcript.reviewer, include_notes=include_notes
+    )
     files[f"{stem}.manifest.json"] = manifest_to_json(
-        sign_manifest(unsigned, load_or_create_key(home / KEY_FILE))
+        sign_manifest(unsigned, load_or_create_key(home / OWN_KEY))
     )
     return files

@@ -98,12 +98,17 @@ def segment_by_id(transcript: Transcript, segment_id: int) -> Segment:
     raise OptionsError(f"no line {segment_id} in the transcript", f"the transcript has {known}")
 
 
-def context(clip: ClipInfo) -> list[str]:
-    """What the user told us about the clip, one item a line, empty fields left out."""
+def context(clip: ClipInfo, *, include_notes: bool = False) -> list[str]:
+    """What the user told us about the clip, one item a line, empty fields left out.
+
+    The clip's notes are the user's own ("the brother of our source", "do not name the unit") and stay
+    private unless ``include_notes``; the translator's notes on lines are another thing (Segment.notes).
+    """
     items = [one_line(clip.title)]
     if clip.place.strip():
         items.append(f"Where: {one_line(clip.place)}")
     if clip.filmed.strip():
         items.append(f"When: {one_line(clip.filmed)}")
-    items.append(one_line(clip.notes))
+    if include_notes:
+        items.append(one_line(clip.notes))
     return [item for item in items if item]

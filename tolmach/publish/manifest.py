@@ -9,7 +9,8 @@ sha256, with, for subtitle files, each cue's timing and text hash, so that a ver
 was changed rather than just "the file differs". It holds no text of the transcript (hashes only: a
 manifest can be published while the testimony itself is withheld) and no local folders: the source and
 any path among the options appear by file name only, since a folder can name the investigator or their
-machine, and the sha256 identifies the file better anyway.
+machine, and the sha256 identifies the file better anyway. The clip's notes are the user's own and are
+left out (the ``notes`` field is absent) unless asked for.
 
 Same inputs, same manifest: nothing in it depends on the clock or the machine, so re-publishing
 unchanged files gives identical bytes. The signature is Ed25519 over the canonical JSON encoding of
@@ -25,7 +26,7 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Mapping, Sequence
-from pathlib import PurePath, PurePosixPath, PureWindowsPath
+from pathlib import PurePath
 from typing import Any
 
 import pysubs2
@@ -35,6 +36,7 @@ from tolmach.errors import InputError
 from tolmach.publish.keys import fingerprint, public_key_bytes
 from tolmach.publish.lines import label, one_line, shown_source
 from tolmach.records import ClipInfo, Edit, Transcript
+from tolmach.subtitles.formats.jsonformat import name_only
 
 SCHEMA = "tolmach.manifest/1"
 SIGNED_ENCODING = "json, sort_keys, separators (',', ':'), ensure_ascii false, utf-8, without 'signature'"
@@ -57,25 +59,29 @@ def build_manifest(
     edits: Sequence[Edit],
     *,
     reviewer: str | None = None,
+    include_notes: bool = False,
 ) -> dict[str, Any]:
     """The unsigned manifest of ``outputs`` ({file name: bytes}) made from ``transcript``.
 
     A subtitle output that cannot be parsed is an InputError naming it: a manifest that cannot point at
-    a changed cue is worth less than no manifest.
+    a changed cue is worth less than no manifest. The clip's notes are in it only with ``include_notes``.
     """
     media = transcript.media
+    clip_fields = dataclasses.asdict(clip)
+    if not include_notes:
+        del clip_fields["notes"]
     manifest: dict[str, Any] = {
         "schema": SCHEMA,
         "tool_version": transcript.tool_version,
         "source": {
-            "name": PurePath(media.path).name,
+            "name": PurePath(name_only(media.path)).name,  # a URL by its last part, too
             "sha256": media.sha256,
             "size": media.size,
             "duration_ms": media.duration_ms,
             "container": media.container,
             "streams": [dataclasses.asdict(s) for s in media.streams],
         },
-        "clip": {**dataclasses.asdict(clip), "source": shown_source(clip.source), "tags": list(clip.tags)},
+        "clip": {**clip_fields, "source": shown_source(clip.source), "tags": list(clip.tags)},
         "language": transcript.language,
         "language_probability": transcript.language_probability,
         "language_forced": transcript.language_forced,
@@ -157,14 +163,12 @@ def manifest_to_json(manifest: Mapping[str, Any]) -> str:
 
 
 def _no_folder(value: object) -> object:
-    """An option that is an absolute path (a model folder, a glossary) by its last part only."""
+    """An option that is a path (a model folder, a glossary, relative or not) by its last part only."""
     if isinstance(value, tuple | list):
         return [_no_folder(v) for v in value]
-    if isinstance(value, str) and value.startswith(("/", "~")):
-        return PurePosixPath(value).name or value
-    if isinstance(value, str) and PureWindowsPath(value).drive:
-        return PureWindowsPath(value).name or value
-    return value
+    if isinstance(value, dict):
+        return {k: _no_folder(v) for k, v in value.items()}
+    return name_only(value) if isinstance(value, str) else value
 
 
 def _output(name: str, data: bytes) -> dict[str, Any]:

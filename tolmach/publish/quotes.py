@@ -1,7 +1,8 @@
 """The quote sheet: chosen lines with their time, speaker, original, English and doubts, for a journalist.
 
 Two renderings of one layout: Markdown (to paste into a document or a ticket) and a standalone HTML page
-(to open, print or attach). The header says what the clip is (the user's context), pins the source by its
+(to open, print or attach). The header says what the clip is (the user's context; the clip's notes only
+when asked for, as they are private by default), pins the source by its
 full sha256, and carries the label; each quote then gives its line number and time in the source, the
 speaker, the original, the English, the translator's notes, and, for a doubtful line, a warning naming
 the machine's reasons.
@@ -98,13 +99,18 @@ def quote_lines(transcript: Transcript, ids: Sequence[int] | None = None) -> lis
 
 
 def quotes_markdown(
-    transcript: Transcript, clip: ClipInfo, *, reviewer: str | None = None, ids: Sequence[int] | None = None
+    transcript: Transcript,
+    clip: ClipInfo,
+    *,
+    reviewer: str | None = None,
+    ids: Sequence[int] | None = None,
+    include_notes: bool = False,
 ) -> str:
     """The quote sheet as Markdown: a header list, then one section per quote."""
     md = markdown_escape
     quotes = quote_lines(transcript, ids)
     out = [f"# Quote sheet: {md(_title(clip))}", ""]
-    out += [f"- **{name}:** {md(value)}" for name, value in _header(transcript, clip)]
+    out += [f"- **{name}:** {md(value)}" for name, value in _header(transcript, clip, include_notes)]
     out += [f"- **File sha256:** `{transcript.media.sha256}`", f"- **English:** {md(label(reviewer))}", ""]
     out += [md(_summary(quotes)), ""]
     original_name = f"Original ({md(transcript.language)})"
@@ -123,14 +129,20 @@ def quotes_markdown(
 
 
 def quotes_html(
-    transcript: Transcript, clip: ClipInfo, *, reviewer: str | None = None, ids: Sequence[int] | None = None
+    transcript: Transcript,
+    clip: ClipInfo,
+    *,
+    reviewer: str | None = None,
+    ids: Sequence[int] | None = None,
+    include_notes: bool = False,
 ) -> str:
     """The quote sheet as a standalone HTML page (inline style, no scripts, nothing fetched)."""
     e = html.escape
     quotes = quote_lines(transcript, ids)
     lang = e(transcript.language)
     title = e(f"Quote sheet: {_title(clip)}")
-    rows = [f"<dt>{e(name)}</dt><dd>{e(value)}</dd>" for name, value in _header(transcript, clip)]
+    header = _header(transcript, clip, include_notes)
+    rows = [f"<dt>{e(name)}</dt><dd>{e(value)}</dd>" for name, value in header]
     rows.append(f"<dt>File sha256</dt><dd><code>{e(transcript.media.sha256)}</code></dd>")
     rows.append(f'<dt>English</dt><dd class="label">{e(label(reviewer))}</dd>')
     out = [
@@ -180,7 +192,7 @@ def _title(clip: ClipInfo) -> str:
     return one_line(clip.title) or one_line(clip.source).rstrip("/").rsplit("/", 1)[-1] or "untitled clip"
 
 
-def _header(transcript: Transcript, clip: ClipInfo) -> list[tuple[str, str]]:
+def _header(transcript: Transcript, clip: ClipInfo, include_notes: bool) -> list[tuple[str, str]]:
     """(name, plain value) rows of the header, empty fields left out; the renderers escape them."""
     language = LANGUAGES.get(transcript.language, transcript.language)
     version = f", tolmach {transcript.tool_version}" if transcript.tool_version else ""
@@ -188,7 +200,7 @@ def _header(transcript: Transcript, clip: ClipInfo) -> list[tuple[str, str]]:
         ("Source", shown_source(clip.source)),
         ("Place", one_line(clip.place)),
         ("Filmed", one_line(clip.filmed)),
-        ("Notes", one_line(clip.notes)),
+        ("Notes", one_line(clip.notes) if include_notes else ""),  # the user's own: private by default
         ("Tags", ", ".join(one_line(t) for t in clip.tags if t.strip())),
         ("Speech", f"{language}, {clock(transcript.media.duration_ms)}"),
         ("Model", f"{transcript.model.name}{version}"),

@@ -2,9 +2,9 @@
 
 The thread has three parts, each starting a new post:
 
-1. the context: the clip's title, where and when it was filmed and the user's notes, as the user gave
-   them; the language and length of the speech; then one pull-quote in quotation marks with its speaker
-   and time (see :func:`pick_quote`);
+1. the context: the clip's title, where and when it was filmed (and the user's notes on the clip, only
+   when asked for: they are private by default), as the user gave them; the language and length of the
+   speech; then one pull-quote in quotation marks with its speaker and time (see :func:`pick_quote`);
 2. the translation, line by line in time order, "S1: ..." when speakers are known, each translator's note
    in square brackets after its line, doubtful lines kept and marked "(?)", lines with no words shown as
    ``*inaudible*``, and ``[...]`` where English is missing (an untranslated line) or where 10 s or more
@@ -60,13 +60,18 @@ def build_thread(
     reviewer: str | None = None,
     quote_id: int | None = None,
     limit: int = 280,
+    include_notes: bool = False,
 ) -> list[str]:
     """The thread's posts, "1/N ..." to "N/N ...", each at most ``limit`` characters.
 
     ``quote_id`` picks the pull-quote's line; by default it is chosen (see :func:`pick_quote`).
     ``reviewer``, given only when a person has reviewed every line, replaces the machine label.
+    ``include_notes`` puts the clip's (private) notes in the context.
     """
-    return pack(thread_sections(transcript, clip, reviewer=reviewer, quote_id=quote_id, limit=limit), limit)
+    sections = thread_sections(
+        transcript, clip, reviewer=reviewer, quote_id=quote_id, limit=limit, include_notes=include_notes
+    )
+    return pack(sections, limit)
 
 
 def thread_sections(
@@ -76,9 +81,10 @@ def thread_sections(
     reviewer: str | None = None,
     quote_id: int | None = None,
     limit: int = 280,
+    include_notes: bool = False,
 ) -> Sections:
     """The thread's text before it is cut into posts, one block per paragraph."""
-    intro = context(clip)
+    intro = context(clip, include_notes=include_notes)
     language = LANGUAGES.get(transcript.language, transcript.language)
     intro.append(f"English translation of {language} speech, {clock(transcript.media.duration_ms)}.")
     quote = (

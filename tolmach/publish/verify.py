@@ -4,8 +4,11 @@ A report, not an exception: every problem found is listed in words a journalist 
 0:12.4: text differs"), and ``ok`` is true only when there are none. Only a manifest that cannot be read
 at all raises (InputError naming it), because then there is nothing to report against.
 
-Without ``trusted_key`` a good signature proves only that the manifest is intact since someone signed
-it; the report names the key's fingerprint so that it can be compared with the one the publisher gave.
+A good signature proves only that the manifest is intact since *someone* signed it: anyone can make a
+key. So the signer must also be one of the ``trusted`` keys (fingerprints, see publish.trust); when it is
+not, the report says "unknown signer", names its fingerprint so that it can be compared with the one the
+publisher gave, and is not ``ok``. The files are still compared with the manifest, so that the user
+sees what it says, but nothing is called checked against a signer nobody vouched for.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import base64
 import binascii
 import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,38 +37,48 @@ CUES_MATCH = (
     "differs from the signed file, but every cue's timing and text match (a header, note or style changed)"
 )
 SHA_SHOWN = 16  # hex digits of a hash in a message
+UNKNOWN_SIGNER = "unknown signer"  # how the problem of an untrusted key starts
 
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """The outcome of one verification: ``ok`` when nothing was wrong with anything checked."""
+    """The outcome of one verification: ``ok`` when the signature holds, its key is trusted, and nothing
+    was wrong with any file."""
 
     ok: bool
     problems: tuple[str, ...]  # one line each, naming the file (or the signature) first
-    checked: tuple[str, ...]  # "signature by key <fingerprint>", then each file as given
+    checked: tuple[str, ...]  # "signature by key <fingerprint>" (only when it holds and is trusted), files
+    signer: str = ""  # the fingerprint of the key the manifest is signed with; empty when it has none
+    signature_valid: bool = False  # the signature holds for the manifest as it is
+    signer_trusted: bool = False  # the signer is one of the trusted keys
 
 
 def verify_manifest(
-    manifest_path: Path, files: Sequence[Path], *, trusted_key: bytes | None = None
+    manifest_path: Path, files: Sequence[Path], *, trusted: Collection[str] = ()
 ) -> VerifyReport:
     """Check the manifest's signature and each file against it.
 
     A file is the source clip when its sha256 and size match the source's; an output when its name is an
     output's (then its hash must match, and a subtitle file that differs is compared cue by cue) or when
     its bytes are an output's under another name. Anything else is a problem: the source's name with
-    other bytes is "not the signed source", any other file is "not in the manifest". ``trusted_key`` is
-    a raw 32-byte Ed25519 public key the signature must have been made with. The manifest itself, when
-    among ``files``, is skipped.
+    other bytes is "not the signed source", any other file is "not in the manifest". ``trusted`` holds
+    the fingerprints of the keys the signer may be. The manifest itself, when among ``files``, is
+    skipped.
     """
     manifest_path = Path(manifest_path)
     manifest = read_manifest(manifest_path)
-    problems, checked = _signature(manifest, trusted_key)
+    signer, problems = _signature(manifest)
+    valid = bool(signer) and not problems
+    known = bool(signer) and signer in trusted
+    if signer and not known:
+        problems.append(f"{UNKNOWN_SIGNER}: signed with key {signer}, which is not a trusted key")
+    checked = [f"signature by key {signer}"] if valid and known else []
     for path in map(Path, files):
         if path.resolve() == manifest_path.resolve():
             continue  # "every file in the folder" includes the manifest, which cannot list itself
         checked.append(str(path))
         problems += check_file(manifest, path)
-    return VerifyReport(not problems, tuple(problems), tuple(checked))
+    return VerifyReport(not problems, tuple(problems), tuple(checked), signer, valid, known)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
@@ -134,19 +147,19 @@ def check_file(manifest: dict[str, Any], path: Path) -> list[str]:
     ]
 
 
-def _signature(manifest: dict[str, Any], trusted_key: bytes | None) -> tuple[list[str], list[str]]:
-    """(problems, checked) of the signature block."""
+def _signature(manifest: dict[str, Any]) -> tuple[str, list[str]]:
+    """(the signer's fingerprint, or "" when there is no readable key; the signature's problems)."""
     block = manifest.get("signature")
     if block is None:
-        return ["signature missing: the manifest is not signed"], ["signature"]
+        return "", ["signature missing: the manifest is not signed"]
     try:
         if block["algorithm"] != "ed25519":
-            return [f"signature uses {block['algorithm']!r}, not ed25519"], ["signature"]
+            return "", [f"signature uses {block['algorithm']!r}, not ed25519"]
         raw = base64.b64decode(block["public_key"], validate=True)
         value = base64.b64decode(block["value"], validate=True)
         public = Ed25519PublicKey.from_public_bytes(raw)
     except (KeyError, TypeError, ValueError, binascii.Error):
-        return ["signature block damaged: the manifest was changed after signing"], ["signature"]
+        return "", ["signature block damaged: the manifest was changed after signing"]
     problems = []
     try:
         public.verify(value, canonical_bytes(manifest))
@@ -154,9 +167,7 @@ def _signature(manifest: dict[str, Any], trusted_key: bytes | None) -> tuple[lis
         problems.append(SIGNATURE_CHANGED)
     if block.get("key_fingerprint") != fingerprint(raw):
         problems.append("signature block damaged: the key fingerprint is not the key's")
-    if trusted_key is not None and raw != trusted_key:
-        problems.append(f"signed with key {fingerprint(raw)}, not the trusted key {fingerprint(trusted_key)}")
-    return problems, [f"signature by key {fingerprint(raw)}"]
+    return fingerprint(raw), problems
 
 
 def _cue_problems(name: str, path: Path, signed: list[dict[str, Any]]) -> list[str]:

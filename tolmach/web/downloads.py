@@ -1,6 +1,10 @@
 """Files the API serves: the original clip (with Range, for seeking), its thumbnail, the subtitle tracks
 the player shows, and every export and publish output, rendered from the run's latest text.
 
+What is served carries file names only, never the archive's, the user's or the upload folder (see
+subtitles.formats.jsonformat), and the clip's notes only when the publish download asks for them with
+``?include_notes=1``, as ``tolmach publish --include-notes`` does.
+
 Served files get a Content-Security-Policy of their own that forbids everything: a stored clip or an
 export opened directly in the browser can never run script in this origin, whatever its bytes say.
 """
@@ -102,14 +106,15 @@ def track(id: str, lang: str, archive: ArchiveDep) -> Response:
 
 
 @router.get("/clips/{id}/export/{name}")
-def export(id: str, name: str, archive: ArchiveDep) -> Response:
-    """A download named ``<clip file stem>.<name>``, from the latest text of the current run."""
+def export(id: str, name: str, archive: ArchiveDep, include_notes: bool = False) -> Response:
+    """A download named ``<clip file stem>.<name>``, from the latest text of the current run; a publish
+    output has the clip's notes only with ``include_notes``."""
     run_id = archive.run_of(id)
     transcript = archive.transcript(run_id)
     record = archive.clip(transcript.media.sha256)
     stem = Path(record.filename).stem or record.id[:12]
     if name in PUBLISH_NAMES:
-        files = publish_files(transcript, record.info, stem, archive, run_id, name)
+        files = publish_files(transcript, record.info, stem, archive, run_id, name, include_notes)
     else:
         files = {f"{stem}.{suffix}": text for suffix, text in _rendered(transcript, name).items()}
     filename = f"{stem}.{name}"
@@ -149,7 +154,13 @@ def _rendered(transcript: Transcript, name: str) -> dict[str, str]:
 
 
 def publish_files(
-    transcript: Transcript, info: ClipInfo, stem: str, archive: Archive, run_id: str, name: str
+    transcript: Transcript,
+    info: ClipInfo,
+    stem: str,
+    archive: Archive,
+    run_id: str,
+    name: str,
+    include_notes: bool = False,
 ) -> dict[str, str]:
     """The publish output ``name`` asks for, as 'tolmach publish' writes it; the manifest binds the
     subtitle and JSON outputs and the thread and quote sheet, each under the name it downloads as."""
@@ -158,16 +169,19 @@ def publish_files(
 
     # by name only, as the thread and quote sheet show it: an upload's source is a path on the server
     info = replace(info, source=shown_source(info.source))
-    reviewer = transcript.reviewer
+    reviewer, notes = transcript.reviewer, include_notes
     files: dict[str, str] = {}
     if name in ("thread.txt", "manifest.json"):
-        files[f"{stem}.thread.txt"] = "\n\n".join(build_thread(transcript, info, reviewer=reviewer)) + "\n"
+        posts = build_thread(transcript, info, reviewer=reviewer, include_notes=notes)
+        files[f"{stem}.thread.txt"] = "\n\n".join(posts) + "\n"
     if name in ("quotes.md", "manifest.json"):
-        files[f"{stem}.quotes.md"] = quotes_markdown(transcript, info, reviewer=reviewer)
+        files[f"{stem}.quotes.md"] = quotes_markdown(transcript, info, reviewer=reviewer, include_notes=notes)
     if name in ("quotes.html", "manifest.json"):
-        files[f"{stem}.quotes.html"] = quotes_html(transcript, info, reviewer=reviewer)
+        files[f"{stem}.quotes.html"] = quotes_html(transcript, info, reviewer=reviewer, include_notes=notes)
     if name == "manifest.json":
-        files[f"{stem}.manifest.json"] = _manifest(transcript, info, stem, files, archive, run_id)
+        files[f"{stem}.manifest.json"] = _manifest(
+            transcript, info, stem, files, archive, run_id, include_notes
+        )
     return files
 
 
@@ -178,10 +192,14 @@ def _manifest(
     published: dict[str, str],
     archive: Archive,
     run_id: str,
+    include_notes: bool,
 ) -> str:
     from tolmach.publish.bundle import manifest_bundle
 
-    files = manifest_bundle(transcript, info, stem, published, archive.edits(run_id), archive.home)
+    edits = archive.edits(run_id)
+    files = manifest_bundle(
+        transcript, info, stem, published, edits, archive.home, include_notes=include_notes
+    )
     return files[f"{stem}.manifest.json"]
 
 

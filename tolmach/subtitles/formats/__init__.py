@@ -14,6 +14,7 @@ from tolmach.subtitles.formats.base import LABEL_TRANSCRIPT, LABEL_TRANSLATION, 
 from tolmach.subtitles.formats.jsonformat import (
     SCHEMA,
     JsonFormat,
+    public_transcript,
     transcript_from_json,
     transcript_to_dict,
     transcript_to_json,
@@ -38,7 +39,8 @@ def render(name: str, transcript: Transcript, cues: CuePair | None = None) -> di
         raise OptionsError(f"unknown output format '{name}'", f"choose from {','.join(FORMATS)}") from None
     if cues is None:
         cues = build_cues(transcript.segments, rules_for(transcript))
-    return fmt.render(transcript, cues)
+    # every rendered file may leave the machine: file names only, never the folders (jsonformat)
+    return fmt.render(public_transcript(transcript), cues)
 
 
 __all__ = [

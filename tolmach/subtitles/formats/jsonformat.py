@@ -5,12 +5,21 @@
 for readers that want the subtitle events, but they are derived data: reading ignores them, and they
 are rebuilt from the segments. The schema is described field by field in docs/FORMATS.md; a change that
 removes or renames a field, or changes a unit, gets a new number.
+
+Two copies, one shape: the archive stores :func:`transcript_to_dict` of the transcript as it is, local
+paths included, because it needs them; every file that leaves the archive (the ``json`` output and every
+other format, see ``formats.render``) is made from :func:`public_transcript`, which keeps file names
+only. A folder can name the investigator, their source ("DM from Ivan (do not share)/") or the
+server's upload folder, and the sha256 identifies the file better anyway.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
+from dataclasses import replace
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from tolmach.errors import InputError
@@ -40,6 +49,54 @@ def transcript_to_json(transcript: Transcript, cues: CuePair | None = None) -> s
     if cues is not None:
         data["cues"] = {"original": [_cue(c) for c in cues[0]], "english": [_cue(c) for c in cues[1]]}
     return json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+def public_transcript(t: Transcript) -> Transcript:
+    """``t`` as it may be published: the media, the model and any path among the options by file name
+    only, and those paths (and the home folder) taken out of the warnings' text too."""
+    folders = [p for p in (t.media.path, t.model.path, *_strings(t.options)) if name_only(p) != p]
+    home = os.path.expanduser("~")
+    if len(home) > 1:
+        folders.append(home)
+
+    def scrub(text: str) -> str:
+        for path in sorted(folders, key=len, reverse=True):  # longest first: a folder inside a path
+            text = text.replace(path, name_only(path) if path != home else "~")
+        return text
+
+    return replace(
+        t,
+        media=replace(t.media, path=name_only(t.media.path)),
+        model=replace(t.model, path=name_only(t.model.path)),
+        options={name: _names(value) for name, value in t.options.items()},
+        warnings=tuple(scrub(w) for w in t.warnings),
+    )
+
+
+def name_only(value: str) -> str:
+    """A local path by its last part (``/home/anna/DM from Ivan/ivan.wav`` -> ``ivan.wav``); a URL, or a
+    string with no folder in it, as it is."""
+    if "://" in value or ("/" not in value and "\\" not in value):
+        return value
+    if PureWindowsPath(value).drive or "\\" in value:
+        return PureWindowsPath(value).name or value
+    return PurePosixPath(value).name or value
+
+
+def _names(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return type(value)(_names(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _names(v) for k, v in value.items()}
+    return name_only(value) if isinstance(value, str) else value
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, tuple | list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
 
 
 def media_to_dict(media: MediaInfo) -> dict[str, Any]:
@@ -72,7 +129,16 @@ def transcript_to_dict(t: Transcript) -> dict[str, Any]:
         "reviewer": t.reviewer,
         "media": media_to_dict(t.media),
         "model": {"name": t.model.name, "path": t.model.path, "sha256": t.model.sha256},
-        "language": {"code": t.language, "probability": t.language_probability, "forced": t.language_forced},
+        "language": {
+            "code": t.language,
+            "probability": t.language_probability,
+            "forced": t.language_forced,
+            # what the speech sounds like (checked also when forced), and whether that contradicts "code"
+            "detected": {"code": t.language_detected, "probability": t.language_detected_probability}
+            if t.language_detected
+            else None,
+            "mismatch": t.language_mismatch,
+        },
         "options": t.options,
         "warnings": list(t.warnings),
         "timings": t.timings,
@@ -149,11 +215,15 @@ def transcript_from_dict(data: dict[str, Any]) -> Transcript:
         tool_version=data["tool_version"],
         warnings=tuple(data["warnings"]),
         reviewer=data.get("reviewer"),
+        # absent from transcripts written before the language was checked
+        language_detected=(language.get("detected") or {}).get("code", ""),
+        language_detected_probability=(language.get("detected") or {}).get("probability", 0.0),
+        language_mismatch=language.get("mismatch", False),
     )
 
 
 def segment_from_dict(s: dict[str, Any]) -> Segment:
-    confidence = {
+    confidence: dict[str, Any] = {  # floats, named by CONFIDENCE; Any: Segment also has int fields
         k: math.nan if v is None else float(v) for k, v in s["confidence"].items() if k in CONFIDENCE
     }
     return Segment(

@@ -458,9 +458,68 @@ def test_apply_keeps_every_segment_and_text(lines: list[tuple[list[str], list[st
     assert GLOSSARY.apply(out, language) == out
 
 
+OUTGOING = "выход (outgoing): our own shot or launch, slang; also 'exit', and going out to positions"
+OUTGOING_UK = OUTGOING.replace("выход", "вихід", 1)
+
+
 def test_a_term_that_is_also_an_everyday_word_is_only_a_note() -> None:
-    """Telephone prompts say «для выхода из конференции»: the English must not get a military gloss."""
-    line = Segment(1, 0, 1000, "Нажмите 8 для выхода из конференции.", "Press 8 to exit the conference.")
-    [after] = GLOSSARY.apply([line], "ru")
-    assert after.translation == line.translation
-    assert len(after.notes) == 1 and after.notes[0].startswith("выход") and "also 'exit'" in after.notes[0]
+    """In a military line the English is left alone too: the note says the word is also 'exit'."""
+    assert glossed("Был выход, прилёт.", "There was an exit, an arrival.") == (
+        "There was an exit, an arrival [incoming: an enemy shell, rocket or drone landing].",
+        (OUTGOING,),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Нажмите 8 для выхода из конференции.", "ru"),  # the telephone prompt of the issue
+        ("Или просто сейчас нажмите решётку для выхода.", "ru"),  # ru-phone: dictate/enter_filename
+        ("После выхода из чата он пропал.", "ru"),
+        ("Выход из звонка по кнопке внизу.", "ru"),
+        ("Выход из группы: нажмите здесь.", "ru"),
+        ("Трамваи ежедневно выходят из строя.", "ru"),  # the verb shares the stem
+        ("Выход со станции закрыт: рядом обстрел.", "ru"),  # "from" is everyday, even in a war
+        ("Вихід з чату.", "uk"),
+        ("Вихід із групи.", "uk"),
+        ("Град побил урожай.", "ru"),
+    ],
+)
+def test_an_everyday_use_gets_no_note(text: str, language: str) -> None:
+    assert glossed(text, "The English.", language) == ("The English.", ())
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "note"),
+    [
+        ("Был выход, прилёт.", "ru", OUTGOING),
+        ("Слышу выход снаряда.", "ru", OUTGOING),  # a shell's launch: a word of war in the line
+        ("Выход! Все в укрытие.", "ru", OUTGOING),
+        ("Був вихід, потім приліт.", "uk", OUTGOING_UK),
+        ("Вихід по нашій позиції.", "uk", OUTGOING_UK),
+    ],
+)
+def test_a_military_use_keeps_its_note(text: str, language: str, note: str) -> None:
+    assert note in glossed(text, "The English.", language)[1]
+
+
+def test_a_neighbouring_line_gives_the_military_context() -> None:
+    lines = [
+        seg(1, "Слышу выход."),
+        seg(2, "Ложись, сейчас будет обстрел."),
+        seg(3, "Тихо."),
+        seg(4, "Тихо."),
+    ]
+    assert GLOSSARY.apply(lines, "ru")[0].notes == (OUTGOING,)
+    far = [seg(1, "Слышу выход."), seg(2, "Тихо."), seg(3, "Ложись, сейчас будет обстрел.")]
+    assert GLOSSARY.apply(far, "ru")[0].notes == ()
+
+
+def test_an_everyday_use_is_not_the_first_use() -> None:
+    """«выход из чата» first, a launch later: the later line gets the note."""
+    lines = [
+        seg(1, "Выход из чата.", "Leaving the chat."),
+        seg(2, "Был выход, прилёт.", "An exit, an arrival."),
+    ]
+    first, second = GLOSSARY.apply(lines, "ru")
+    assert first.notes == () and second.notes == (OUTGOING,)

@@ -29,11 +29,16 @@ log = logging.getLogger(__name__)
 STAGE = "asr"
 # the options that change what the decoder writes; device and threads do not (same weights, same search)
 ASR_SHAPING = ("lang", "translate", "beam_size", "no_repeat_ngram_size", "vad", "batch_size", "compute_type")
+# What an entry holds, in the key: entries of format 1 gave each line its window's confidence and no
+# language check, and must be a miss, not read back as if they had them. Raise it when that changes.
+FORMAT = 2
 
 
 def asr_key(sha256: str, model: ModelInfo, options: Options, hotwords: str) -> str:
     key: dict[str, Any] = {name: getattr(options, name) for name in ASR_SHAPING}
-    key.update(clip=sha256, stage=STAGE, model=model.sha256, hotwords=hotwords, tool=__version__)
+    key.update(
+        clip=sha256, stage=STAGE, model=model.sha256, hotwords=hotwords, tool=__version__, format=FORMAT
+    )
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
 
 
@@ -58,6 +63,9 @@ def load(folder: Path, sha256: str, key: str) -> AsrResult | None:
             timings=tuple((k, v) for k, v in data["timings"]),
             device=data["device"],
             regions=tuple(Region(a, b) for a, b in data["regions"]),
+            detected=data["detected"],
+            detected_probability=data["detected_probability"],
+            language_mismatch=data["language_mismatch"],
         )
     except FileNotFoundError:
         return None
@@ -81,6 +89,9 @@ def store(folder: Path, sha256: str, key: str, result: AsrResult) -> None:
         "timings": [list(t) for t in result.timings],
         "device": result.device,
         "regions": [[r.start, r.end] for r in result.regions],
+        "detected": result.detected,
+        "detected_probability": result.detected_probability,
+        "language_mismatch": result.language_mismatch,
     }
     path = stage_path(folder, sha256, key)
     try:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tolmach.asr.guard import compression_ratio
+from tolmach.asr.scoring import ScoringAligner, score_lines
 from tolmach.asr.windows import Window
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ LOOP_COMPRESSION = 2.4  # gzip ratio above which Whisper's output is a repetitio
 FALLBACK_TEMPERATURES = (0.2, 0.4, 0.6, 0.8)
 FALLBACK_SEED = 20_240_224
 MIN_TAIL_MS = 300  # a shorter rest of a window after Whisper stopped is not decoded again
+LANGUAGE_WINDOWS = 3  # detection averages over this many windows
 PREPEND_PUNCTUATION = "\"'“¿([{-«"
 APPEND_PUNCTUATION = "\"'.。,，!！?？:：”)]}、»"
 
@@ -75,10 +77,11 @@ class RawLine:
     end: int
     text: str
     words: list[RawWord] = field(default_factory=list)
-    avg_logprob: float = 0.0
-    no_speech_prob: float = 0.0
+    avg_logprob: float = 0.0  # the window's until the line's own tokens are scored (``_add_words``)
+    no_speech_prob: float = 0.0  # the window's: Whisper gives it once, before the first token
     translation: str = ""
     tokens: list[int] = field(default_factory=list)
+    token_logprobs: list[float] = field(default_factory=list)  # one per text token, when scored
 
 
 @functools.lru_cache(maxsize=2)
@@ -97,18 +100,37 @@ class WindowDecoder:
 
     def detect_language(self, samples: np.ndarray, windows: Sequence[Window]) -> tuple[str, float]:
         """Most likely language over the first (up to three) windows, with its mean probability."""
-        first = windows[:3]
-        encoded = self.model.model.encode(self._features(samples, first), to_cpu=True)
+        return self.language_of(self.encode(samples, windows[:LANGUAGE_WINDOWS]))
+
+    def language_of(self, encoded: ctranslate2.StorageView) -> tuple[str, float]:
+        """Most likely language of (up to three) encoded windows, with its mean probability.
+
+        One decoder step on an encoder output that decoding computes anyway: this is how a forced
+        language is checked against the speech at no real cost.
+        """
+        from ctranslate2 import StorageView
+
+        if encoded.shape[0] > LANGUAGE_WINDOWS:
+            encoded = StorageView.from_array(np.ascontiguousarray(np.asarray(encoded)[:LANGUAGE_WINDOWS]))
+        rankings = self.model.model.detect_language(encoded)
         totals: dict[str, float] = {}
-        for ranking in self.model.model.detect_language(encoded):
+        for ranking in rankings:
             for token, prob in ranking:
                 code = token[2:-2]  # "<|ru|>"
-                totals[code] = totals.get(code, 0.0) + prob / len(first)
+                totals[code] = totals.get(code, 0.0) + prob / len(rankings)
         code, prob = max(totals.items(), key=lambda kv: kv[1])
         return code, prob
 
+    def encode(self, samples: np.ndarray, windows: Sequence[Window]) -> ctranslate2.StorageView:
+        """The encoder output of ``windows`` (on the CPU), for ``decode`` and ``language_of``."""
+        return self.model.model.encode(self._features(samples, windows), to_cpu=True)
+
     def decode(
-        self, samples: np.ndarray, windows: Sequence[Window], settings: DecodeSettings
+        self,
+        samples: np.ndarray,
+        windows: Sequence[Window],
+        settings: DecodeSettings,
+        encoded: ctranslate2.StorageView | None = None,
     ) -> tuple[list[RawLine], list[Window | None]]:
         """Transcribe (and translate) a batch of windows.
 
@@ -116,12 +138,13 @@ class WindowDecoder:
         a stream cut into 30 s pieces, often stops at ``<|t|><|t|>`` when it thinks the last sentence
         runs past the window, leaving the rest to the next window. The caller puts the tail in front
         of the next window of the same stretch of audio, as faster-whisper's sequential loop does
-        when it seeks to ``t``.
+        when it seeks to ``t``. ``encoded`` is ``encode(samples, windows)`` when the caller has it.
         """
         from ctranslate2 import StorageView
 
         tokenizer = self._tokenizer(settings.language)
-        encoded = self.model.model.encode(self._features(samples, windows), to_cpu=True)
+        if encoded is None:
+            encoded = self.encode(samples, windows)
         translating = settings.translate and settings.language != "en"
         context = self._context(tokenizer, settings.hotwords)
         prompts = [[*context, *tokenizer.sot_sequence]] * len(windows)
@@ -308,7 +331,11 @@ class WindowDecoder:
         windows: Sequence[Window],
         per_window: list[list[RawLine]],
     ) -> None:
-        """Word timings by cross-attention alignment (faster-whisper's DTW), one call for the batch."""
+        """Word timings by cross-attention alignment (faster-whisper's DTW), one call for the batch.
+
+        The same pass scores every text token; each line's ``avg_logprob`` is then the mean log
+        probability of its own tokens, not its window's (five lines of one window used to share it).
+        """
         segments: list[list[dict[str, Any]]] = [
             [
                 {"tokens": line.tokens, "start": line.start / 1000, "end": line.end / 1000, "seek": 0}
@@ -329,9 +356,12 @@ class WindowDecoder:
         )
         wanted = [segments[i] for i in keep]
         sizes = [int(np.ceil(windows[i].duration / 1000) * self.model.frames_per_second) for i in keep]
-        self.model.add_word_timestamps(
+        aligner = ScoringAligner(self.model)
+        aligner.add_word_timestamps(
             wanted, tokenizer, subset, sizes, PREPEND_PUNCTUATION, APPEND_PUNCTUATION, 0.0
         )
+        for i, probabilities in zip(keep, aligner.probabilities, strict=True):
+            score_lines(per_window[i], probabilities)
         for i, segs in zip(keep, wanted, strict=True):
             for line, seg in zip(per_window[i], segs, strict=True):
                 duration = line.window.duration
@@ -477,14 +507,17 @@ def _owner(groups: list[list[RawLine]], t: int) -> int:
 
 def _join(group: list[RawLine], translation: str) -> RawLine:
     first = group[0]
+    scored = [p for line in group for p in line.token_logprobs]
     return RawLine(
         window=first.window,
         start=first.start,
         end=group[-1].end,
         text=" ".join(p.text for p in group),
         words=[w for p in group for w in p.words],
-        avg_logprob=first.avg_logprob,
+        # the mean over every token of the joined pieces, so a long piece weighs more than a short one
+        avg_logprob=sum(scored) / len(scored) if scored else first.avg_logprob,
         no_speech_prob=first.no_speech_prob,
         translation=translation,
         tokens=[t for p in group for t in p.tokens],
+        token_logprobs=scored,
     )

@@ -29,6 +29,10 @@ from tolmach.options import Options
 from tolmach.records import ModelInfo, Segment, Word
 
 LOW_LANGUAGE_PROBABILITY = 0.5
+# A forced language is reported as wrong when the speech is detected as another language at least this
+# surely. Russian and Ukrainian sound alike and detection is the model's guess (under 0.5 it is reported
+# as unsure), so only a clear answer contradicts the user: the sample clip's Russian reads as 'ru' at 0.98.
+MISMATCH_PROBABILITY = 0.8
 UNDETERMINED = "und"  # ISO 639-2 for "no language could be told": nothing was said
 
 Progress = Callable[[int], None]  # called with the ms of audio processed so far
@@ -45,6 +49,9 @@ class AsrResult:
     timings: tuple[tuple[str, float], ...] = ()
     device: str = "cpu"
     regions: tuple[Region, ...] = ()  # the speech the VAD found (ms), for later stages to reuse
+    detected: str = ""  # what detection found, also when the language was forced ("" without speech)
+    detected_probability: float = 0.0
+    language_mismatch: bool = False  # forced, and detected as another one with MISMATCH_PROBABILITY
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
@@ -91,8 +98,10 @@ def transcribe(
         )
 
     language, probability = options.lang or "", 1.0
+    detected: tuple[str, float] | None = None
     if options.lang is None:
         language, probability = decoder.detect_language(samples, windows)
+        detected = (language, probability)
         clock.lap("language")
         if probability < LOW_LANGUAGE_PROBABILITY:
             warnings.append(
@@ -115,7 +124,10 @@ def transcribe(
     done_ms = 0
     while stretches:
         batch = [take_window(stretch) for stretch in stretches]
-        decoded, tails = decoder.decode(samples, batch, settings)
+        encoded = decoder.encode(samples, batch)
+        if detected is None:  # a forced language, checked on the first batch's encoder output
+            detected = decoder.language_of(encoded)
+        decoded, tails = decoder.decode(samples, batch, settings, encoded)
         lines.extend(decoded)
         for stretch, tail in zip(stretches, tails, strict=True):
             if tail is not None:
@@ -134,6 +146,13 @@ def transcribe(
     dropped = len(lines) - len(segments)
     if dropped:
         warnings.append(f"dropped {dropped} line(s) that looked invented over non-speech audio")
+    code, sureness = detected or ("", 0.0)
+    mismatch = is_mismatch(language, options.lang is not None, code, sureness)
+    if mismatch:
+        warnings.append(
+            f"language forced to '{language}', but the speech sounds like '{code}' "
+            f"(probability {sureness:.2f}); check --lang"
+        )
     speech_ms = sum(r.end - r.start for r in regions)
     return AsrResult(
         language,
@@ -144,7 +163,15 @@ def transcribe(
         tuple(warnings),
         clock.laps,
         regions=tuple(regions),
+        detected=code,
+        detected_probability=round(sureness, 4),
+        language_mismatch=mismatch,
     )
+
+
+def is_mismatch(language: str, forced: bool, detected: str, probability: float) -> bool:
+    """Whether a forced ``language`` contradicts what the speech was surely detected as."""
+    return forced and bool(detected) and detected != language and probability >= MISMATCH_PROBABILITY
 
 
 def _stretches(windows: list[Window], count: int) -> list[list[Region]]:

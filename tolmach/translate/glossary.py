@@ -23,7 +23,11 @@ does to a clip's machine translation. The conventions, for users and for the doc
 * When the English renders the term nowhere, it is left alone and a translator's note is added to the
   segment's ``notes``: "мобик (mobik): mobilised soldier, derogatory slang".
 * A term whose ``note`` says it is **also** an everyday word («выход»: also 'exit'; «Град»: also hail)
-  never changes the English; it always gets a note, which says so, and the reader decides.
+  never changes the English; it gets a note, which says so, and the reader decides. It is taken as the
+  term only in a military context: its segment or the one before or after holds another term that is
+  not an everyday word, or a word of war (``matching.MILITARY_CUES``: снаряд, обстрел, позиция ...);
+  and never where the words after it show the everyday sense («выход из конференции», «вихід з чату»:
+  ``matching.EVERYDAY_AFTER``). An everyday use does not count as the first use.
 
 ``apply`` never changes the number or order of segments, an original ``text``, or anything but
 ``translation`` and ``notes``; running it twice gives what running it once gave. Glossary files are TSV
@@ -48,7 +52,16 @@ from tolmach.errors import InputError
 from tolmach.media.files import atomic_write_text
 from tolmach.records import Segment
 from tolmach.text import normalise, stem
-from tolmach.translate.matching import Source, form_key, gloss_line, note_for, numbers, position, tokens
+from tolmach.translate.matching import (
+    MILITARY_CUES,
+    Source,
+    form_key,
+    gloss_line,
+    note_for,
+    numbers,
+    position,
+    tokens,
+)
 
 COLUMNS = ("term", "lang", "english", "gloss", "match", "note", "source")
 REQUIRED = 4  # term, lang, english, gloss: the columns a TSV line must have
@@ -61,7 +74,8 @@ HINT_TSV = f"a glossary TSV starts with the header line and has the tab-separate
 HINT_TOML = f"a glossary TOML file holds [[term]] tables with the keys {_KEYS}"
 # Letters only one of the two languages writes (Russian writes ъ where Ukrainian writes an apostrophe).
 # A term that is also an everyday word («выход»: exit; «посадка»: landing) is only ever a note: measured
-# on telephone prompts, "8 to exit the conference" became "8 to exit [outgoing: ...] the conference".
+# on telephone prompts, "8 to exit the conference" became "8 to exit [outgoing: ...] the conference";
+# and only in a military context, else the prompts got a note about a launch.
 _AMBIGUOUS = re.compile(r"\balso\b", re.IGNORECASE)
 _SLUR = re.compile(r"slur|pejorative|derogatory|offensive|insult", re.IGNORECASE)
 _ONLY = {"ru": frozenset("ыэъёЫЭЪЁ"), "uk": frozenset("іїєґІЇЄҐ'’ʼ")}
@@ -144,14 +158,18 @@ class Glossary:
         if language not in LANGUAGES:
             return segments
         unused = {i: t for i, t in enumerate(self.terms) if language in t.languages}
+        sources = [Source.of(segment.text, language) for segment in segments]
+        military = self._military(sources, language)
         result = []
-        for segment in segments:
-            source = Source.of(segment.text, language)
+        for segment, source, war in zip(segments, sources, military, strict=True):
             hits = sorted((p, i) for i, t in unused.items() if (p := _at(t, language, source)) is not None)
             translation, notes = segment.translation, segment.notes
             for _, i in hits:
+                everyday = bool(_AMBIGUOUS.search(unused[i].note))
+                if everyday and not war:
+                    continue  # stays unused: a later use in a military context gets the note
                 term = unused.pop(i)
-                glossed = None if _AMBIGUOUS.search(term.note) else gloss_line(term, translation)
+                glossed = None if everyday else gloss_line(term, translation)
                 if glossed is not None:
                     translation = glossed
                 elif (note := note_for(term, language)) not in notes:
@@ -160,6 +178,13 @@ class Glossary:
                 segment = replace(segment, translation=translation, notes=notes)
             result.append(segment)
         return tuple(result)
+
+    def _military(self, sources: Sequence[Source], language: str) -> list[bool]:
+        """For each segment, whether it or a neighbour speaks of war (see the module docstring)."""
+        plain = [t for t in self.terms if language in t.languages and not _AMBIGUOUS.search(t.note)]
+        plain.append(_CUES)
+        own = [any(position(t, language, source) is not None for t in plain) for source in sources]
+        return [any(own[max(k - 1, 0) : k + 2]) for k in range(len(own))]
 
     def hotwords(self, language: str, limit: int = 40) -> str:
         """Up to ``limit`` source forms for the decoder's prompt, space-separated: the terms of the user's
@@ -252,6 +277,9 @@ class Glossary:
                 raise InputError(f"{where}: unknown key '{unknown[0]}'", HINT_TOML)
             terms = _merge(terms, _term(entry, where, name, HINT_TOML))
         return cls(terms)
+
+
+_CUES = Term(forms=tuple(MILITARY_CUES.split("|")), english="war", gloss="war", origin=BUILTIN)
 
 
 @lru_cache(maxsize=1)

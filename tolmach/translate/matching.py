@@ -30,6 +30,25 @@ _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 # Plurals that do not end in -s; enough for the renderings machine translation gives these terms.
 _IRREGULAR_PLURALS = frozenset({"men", "women", "people", "children", "police", "personnel"})
 
+_RU_FROM = frozenset({"из", "изо", "с", "со"})
+_UK_FROM = frozenset({"з", "із", "зі", "зо"})
+EVERYDAY_AFTER: dict[str, frozenset[str]] = {"выход": _RU_FROM, "вихід": _UK_FROM, "виходи": _UK_FROM}
+"""Words that, right after a form of a term that is also an everyday word, show the everyday sense.
+
+«выход из конференции», «выхода из чата», «вихід з групи» are someone leaving something; a launch
+(«был выход, прилёт») is never followed by "out of". The same holds for the verb, which shares the
+stem: «выходят из строя». Keyed by the form as ``form_key`` writes it."""
+
+MILITARY_CUES = (  # a glossary "term" cell: forms separated by |
+    "снаряд|снаряды|снарядів|мина|мины|мину|миной|міна|міни|міну|ракета|ракеты|ракети|артиллерия|"
+    "артилерія|миномёт|міномет|гаубица|гаубиця|обстрел|обстріл|залп|окоп|блиндаж|бліндаж|укрытие|"
+    "укриття|позиция|позиції|танк|дрон|граната|выстрел|постріл|стрельба|стрілянина|бой|боя|бою|бои|"
+    "бій|бої|фронт|враг|ворог|штурм|пехота|піхота|взвод|батальон|батальйон|бригада|РСЗО|ПВО|ППО|ВСУ|ЗСУ"
+)
+"""Words that place a line in a war: with one of them, or another glossary term that is not an
+everyday word, in the line or the next to it, a term that is also an everyday word is taken in its
+military sense. Matched as glossary forms are (by stem; short ones and abbreviations as written)."""
+
 
 def tokens(text: str) -> list[str]:
     """The words of ``text`` as written, case kept, hyphenated words split (so «груз-200» is «груз 200»).
@@ -100,8 +119,12 @@ def form_words(term: Term, language: str) -> tuple[tuple[FormWord, ...], ...]:
 
 
 def position(term: Term, language: str, source: Source) -> int | None:
-    """The index of the first word of ``source`` where a form of ``term`` begins, or None."""
+    """The index of the first word of ``source`` where a form of ``term`` begins, or None.
+
+    A form followed by a word of ``everyday_after(term)`` is the everyday word, not the term.
+    """
     columns = (source.raw, source.words, source.stems)
+    after = everyday_after(term)
     best: int | None = None
     for words in form_words(term, language):
         if not all(value in source.vocabulary for _, value in words):
@@ -109,9 +132,21 @@ def position(term: Term, language: str, source: Source) -> int | None:
         stop = len(source.raw) - len(words) + 1
         for start in range(stop if best is None else min(stop, best)):
             if all(columns[kind][start + k] == value for k, (kind, value) in enumerate(words)):
+                following = start + len(words)
+                if following < len(source.words) and source.words[following] in after:
+                    continue
                 best = start
                 break
     return best
+
+
+@lru_cache(maxsize=4096)
+def everyday_after(term: Term) -> frozenset[str]:
+    """The words after which ``term``'s forms are read in their everyday sense (``EVERYDAY_AFTER``)."""
+    found: frozenset[str] = frozenset()
+    for form in term.forms:
+        found |= EVERYDAY_AFTER.get(form_key(form), frozenset())
+    return found
 
 
 def fold(text: str) -> str:

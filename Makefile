@@ -13,13 +13,14 @@ DEMO_OUT ?= out/demo
 
 .PHONY: demo test lint bench system install clean
 
-system:  ## Debian packages: ffmpeg, espeak-ng, fonts-dejavu-core, chromium (browser tests), and venv support when the system Python lacks it
+system:  ## Debian packages: ffmpeg, espeak-ng, fonts-dejavu-core, sound-theme-freedesktop, chromium (browser tests), and venv support when the system Python lacks it
 	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
 		echo "installing ffmpeg with apt-get"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
-	@command -v espeak-ng >/dev/null && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { \
-		echo "installing espeak-ng (fallback voice) and fonts-dejavu-core (Cyrillic subtitles) with apt-get"; \
-		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng fonts-dejavu-core; }
+	@command -v espeak-ng >/dev/null && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] \
+		&& [ -f /usr/share/sounds/freedesktop/stereo/alarm-clock-elapsed.oga ] || { \
+		echo "installing espeak-ng (fallback voice), fonts-dejavu-core (Cyrillic subtitles) and sound-theme-freedesktop (non-speech test sounds) with apt-get"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng fonts-dejavu-core sound-theme-freedesktop; }
 	@[ -x /usr/bin/chromium ] || { \
 		echo "installing chromium with apt-get (the browser tests drive it)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

@@ -6,14 +6,14 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-EXTRAS ?= test,bench,lint,pull,fetch,web,diarize,voice,llm,nmt,ray
+EXTRAS ?= test,bench,lint,pull,fetch,web,diarize,voice,local,llm,nmt,ray
 comma := ,
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-12)-$(subst $(comma),_,$(EXTRAS))
 DEMO_OUT ?= out/demo
 
 .PHONY: demo test lint bench system install clean
 
-system:  ## Debian packages: ffmpeg, espeak-ng, fonts-dejavu-core, sound-theme-freedesktop, chromium (browser tests), and venv support when the system Python lacks it
+system:  ## Debian packages: ffmpeg, cmake and g++ (to build llama-cpp-python), espeak-ng, fonts-dejavu-core, sound-theme-freedesktop, chromium (browser tests), and venv support when the system Python lacks it
 	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
 		echo "installing ffmpeg with apt-get"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
@@ -24,6 +24,9 @@ system:  ## Debian packages: ffmpeg, espeak-ng, fonts-dejavu-core, sound-theme-f
 	@[ -x /usr/bin/chromium ] || { \
 		echo "installing chromium with apt-get (the browser tests drive it)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v cmake >/dev/null && command -v g++ >/dev/null || { \
+		echo "installing cmake and g++ with apt-get (llama-cpp-python, the local language model's runtime, is built from source)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cmake g++; }
 	@[ -x $(PY) ] || $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
 		echo "installing python3-venv with apt-get"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
@@ -35,7 +38,9 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q --upgrade pip
 	# the CPU build of torch, pinned, before anything can pull the CUDA one (speaker embeddings need it)
 	$(if $(findstring diarize,$(EXTRAS)),$(PY) -m pip install -q torch==2.13.0)
-	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+	# llama-cpp-python (extra local) is built from source, once: portable code for any x86-64 CPU (pip
+	# caches the wheel); CMAKE_ARGS='-DGGML_CUDA=on' for a GPU build (docs/ENGINES.md)
+	CMAKE_ARGS="$${CMAKE_ARGS:--DGGML_NATIVE=OFF}" $(PY) -m pip install -q -e '.[$(EXTRAS)]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 install: system $(STAMP)

@@ -1,13 +1,17 @@
-"""Text translation engines (llm, nmt) against references, beside Whisper's own speech translation.
+"""Text translation engines (local, llm, nmt) against references, beside Whisper's own speech translation.
 
-    python bench/text_mt.py [--engine llm|nmt] [--llm-url URL --llm-model NAME] [--nmt-model DIR]
-                            [--allow-remote] [--limit N] [--phone-limit N]
+    python bench/text_mt.py [--engine local|llm|nmt] [--local-model 1.5b|0.5b|FILE]
+                            [--llm-url URL --llm-model NAME] [--nmt-model DIR]
+                            [--allow-remote] [--limit N] [--flores-limit N] [--phone-limit N]
 
 The engine comes from the arguments, else from the settings (config file, TOLMACH_* environment), as
-``tolmach translate`` takes it. Two measures, chrF and BLEU (sacrebleu, corpus level):
+``tolmach translate`` takes it (``auto``: the local model when it is installed). Two measures, chrF
+and BLEU (sacrebleu, corpus level), and on every set the lines with Cyrillic left in the English, the
+lines aligned 1:1 with the source, the lines that kept their fallback and the seconds a line:
 
-- text: the source-original WMT test sets in ../shared/bench-data/text/ (wmt21 ru-en with both
-  references, wmt22 general ru-en and uk-en), line by line through the engine (``--limit`` lines each);
+- text: FLORES-200 devtest ru-en and uk-en (all 1,012 lines unless ``--flores-limit``) and the
+  source-original WMT test sets in ../shared/bench-data/text/ (wmt21 ru-en with both references,
+  wmt22 general ru-en and uk-en), line by line through the engine (``--limit`` lines each);
 - speech: ru-phone (96 telephone prompts, 8 kHz): the audio through tolmach's transcription, then the
   transcript through the engine, scored against the English prompts the Russian was translated from,
   beside the English Whisper wrote in the same pass (the baseline, run in this process).
@@ -25,15 +29,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import DATA, THREADS, clips, load, whisper_model
+from bench.common import DATA, THREADS, PeakRss, clips, load, whisper_model
 from tolmach.asr.decoder import WindowDecoder
 from tolmach.asr.transcribe import transcribe
 from tolmach.engines import Context, Engine, text_engine, translate_segments
+from tolmach.engines.llm import CYRILLIC
 from tolmach.errors import TolmachError
 from tolmach.options import Options
 from tolmach.settings import load_options
 
+FLORES = "flores200_devtest"
 TEXT_SETS = (  # (name, language, source file, reference files), all under DATA/text
+    ("flores200 ru-en", "ru", f"{FLORES}/rus_Cyrl.devtest", (f"{FLORES}/eng_Latn.devtest",)),
+    ("flores200 uk-en", "uk", f"{FLORES}/ukr_Cyrl.devtest", (f"{FLORES}/eng_Latn.devtest",)),
     (
         "wmt21 ru-en",
         "ru",
@@ -67,21 +75,42 @@ def read_lines(name: str, limit: int | None) -> list[str]:
     return lines[:limit] if limit else lines
 
 
-def text_sets(engine: Engine, limit: int | None) -> None:
-    print(f"\ntext: source-original WMT sets, first {limit or 'all'} lines each, engine {engine.label}")
-    print(f"{'':24}{'lines':>7}{'chrF':>8}{'BLEU':>8}{'time s':>9}{'kept':>6}")
+def text_sets(engine: Engine, limit: int | None, flores_limit: int | None) -> None:
+    print(
+        f"\ntext: FLORES-200 devtest (first {flores_limit or 'all'} lines), WMT sets (first "
+        f"{limit or 'all'} lines each), engine {engine.label}"
+    )
+    print(HEADER)
     for name, language, source, references in TEXT_SETS:
-        lines = read_lines(source, limit)
-        refs = [read_lines(r, limit) for r in references]
+        cap = flores_limit if name.startswith("flores") else limit
+        lines = read_lines(source, cap)
+        refs = [read_lines(r, cap) for r in references]
         clock = time.perf_counter()
         hyp: list[str] = []
-        kept = 0
+        kept = aligned = 0
         for start in range(0, len(lines), CHUNK):
-            outcome = engine.run(lines[start : start + CHUNK], Context(source_lang=language, kind="text"))
+            chunk = lines[start : start + CHUNK]
+            outcome = engine.run(chunk, Context(source_lang=language, kind="text"))
             hyp += outcome.lines
             kept += sum(1 for why in outcome.fallback if why)
-        chrf, bleu = scores(hyp, refs)
-        print(f"{name:24}{len(lines):7d}{chrf:8.1f}{bleu:8.1f}{time.perf_counter() - clock:9.1f}{kept:6d}")
+            aligned += len(chunk) if len(outcome.lines) == len(chunk) else 0
+        row(name, hyp, refs, time.perf_counter() - clock, kept, aligned)
+
+
+HEADER = (
+    f"{'':24}{'lines':>7}{'chrF':>8}{'BLEU':>8}{'time s':>9}{'s/line':>8}{'Cyrl':>6}{'1:1':>8}{'kept':>6}"
+)
+
+
+def row(name: str, hyp: list[str], refs: list[list[str]], took: float, kept: int, aligned: int) -> None:
+    """One line of figures: Cyrl counts English lines with Cyrillic left, 1:1 the share aligned."""
+    chrf, bleu = scores(hyp, refs)
+    cyrillic = sum(1 for line in hyp if CYRILLIC.search(line))
+    share = aligned / len(hyp) if hyp else 1.0
+    print(
+        f"{name:24}{len(hyp):7d}{chrf:8.1f}{bleu:8.1f}{took:9.1f}{took / max(len(hyp), 1):8.2f}"
+        f"{cyrillic:6d}{share:8.1%}{kept:6d}"
+    )
 
 
 def phone(engine: Engine | None, options: Options, limit: int | None) -> None:
@@ -91,7 +120,8 @@ def phone(engine: Engine | None, options: Options, limit: int | None) -> None:
     whisper_lines: list[str] = []
     engine_lines: list[str] = []
     t_whisper = t_engine = 0.0
-    fallbacks = 0
+    fallbacks = lines = 0
+    aligned = True
     for clip in found:
         clock = time.perf_counter()
         result = transcribe(load(clip), decoder, ours)
@@ -105,29 +135,33 @@ def phone(engine: Engine | None, options: Options, limit: int | None) -> None:
             t_engine += time.perf_counter() - clock
             engine_lines.append(" ".join(s.translation for s in segments))
             fallbacks += sum(1 for s in segments if "fallback" in s.translated_by)
+            lines += len(segments)
+            aligned = aligned and len(segments) == len(result.segments)
     refs = [[clip.english for clip in found]]
     print(f"\nru-phone: {len(found)} clips, speech -> tolmach transcript -> English, against the prompts")
-    print(f"{'':24}{'chrF':>8}{'BLEU':>8}{'time s':>9}  (time: transcription with Whisper's English; engine)")
-    chrf, bleu = scores(whisper_lines, refs)
-    print(f"{'whisper base (baseline)':24}{chrf:8.1f}{bleu:8.1f}{t_whisper:9.1f}")
+    print("(time: Whisper's transcription with its English; then the engine on the transcript's lines)")
+    print(HEADER)
+    row("whisper base (baseline)", whisper_lines, refs, t_whisper, 0, len(found))
     if engine is not None:
-        chrf, bleu = scores(engine_lines, refs)
-        extra = f"  ({fallbacks} lines kept Whisper's English)" if fallbacks else ""
-        print(f"{engine.label:24}{chrf:8.1f}{bleu:8.1f}{t_engine:9.1f}{extra}")
+        row(engine.label[:24], engine_lines, refs, t_engine, fallbacks, len(found) if aligned else 0)
+        print(f"{'':24}{lines} lines through the engine: {t_engine / max(lines, 1):.2f} s a line")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--engine", choices=("llm", "nmt"), default=None)
+    parser.add_argument("--engine", choices=("local", "llm", "nmt"), default=None)
+    parser.add_argument("--local-model", default=None)
     parser.add_argument("--llm-url", default=None)
     parser.add_argument("--llm-model", default=None)
     parser.add_argument("--nmt-model", default=None)
     parser.add_argument("--allow-remote", action="store_true", default=None)
-    parser.add_argument("--limit", type=int, default=500, help="lines of each text set (0: all)")
+    parser.add_argument("--limit", type=int, default=500, help="lines of each WMT set (0: all)")
+    parser.add_argument("--flores-limit", type=int, default=0, help="lines of each FLORES set (0: all)")
     parser.add_argument("--phone-limit", type=int, default=None, help="only the first N ru-phone clips")
     args = parser.parse_args()
     overrides = {
         "engine": args.engine,
+        "local_model": args.local_model,
         "llm_url": args.llm_url,
         "llm_model": args.llm_model,
         "nmt_model": args.nmt_model,
@@ -141,13 +175,16 @@ def main() -> None:
     if engine is not None:
         options = options.replace(engine=engine.name)
     print(f"text_mt: {THREADS} threads; Whisper base int8, beam 5, language forced to ru")
-    phone(engine, options, args.phone_limit)
-    if engine is None:
-        print(
-            "\nskipped: no engine configured (--engine nmt --nmt-model DIR, or --engine llm --llm-model NAME)"
-        )
-        return
-    text_sets(engine, args.limit or None)
+    with PeakRss().measure() as rss:
+        phone(engine, options, args.phone_limit)
+        if engine is None:
+            print(
+                "\nskipped: no engine configured (install the local model, or --engine nmt --nmt-model DIR,"
+                " or --engine llm --llm-model NAME)"
+            )
+            return
+        text_sets(engine, args.limit or None, args.flores_limit or None)
+    print(f"\npeak RSS of this process (Whisper base and the engine loaded): {rss.peak:.0f} MiB")
 
 
 if __name__ == "__main__":

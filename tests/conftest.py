@@ -21,6 +21,10 @@ os.environ["TOLMACH_HOME"] = os.path.join(_SESSION_HOME, "home")
 for _name in list(os.environ):
     if _name.startswith("TOLMACH_") and _name not in ("TOLMACH_CACHE", "TOLMACH_CONFIG", "TOLMACH_HOME"):
         del os.environ[_name]
+# The default engine, auto, picks the local language model when it is installed (make test installs it),
+# and that takes seconds a line: commands run by the tests use Whisper's English unless a test asks for
+# another engine. Tests of the local model carry the marker llm; those of auto say which branch they take.
+os.environ["TOLMACH_ENGINE"] = "whisper"
 
 
 @pytest.fixture(scope="session")
@@ -47,3 +51,15 @@ def archive_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("TOLMACH_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def local_llm(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In this process, too, ``--engine auto`` finds no local model, except in tests marked llm, which
+    need the real one installed (make test installs it: a missing install fails, it is not skipped)."""
+    from tolmach.engines import weights
+
+    if request.node.get_closest_marker("llm") is None:
+        monkeypatch.setattr(weights, "local_installed", lambda name="1.5b": False)
+    else:
+        assert weights.local_installed("1.5b"), "the local model is not installed: run 'make test'"

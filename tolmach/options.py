@@ -15,7 +15,8 @@ SUBTITLE_FORMATS = ("srt", "vtt", "ass")
 ALL_FORMATS = (*SUBTITLE_FORMATS, "json", "txt")
 DEFAULT_FORMATS = ("srt", "vtt", "json", "txt")
 READING_SPEEDS = {"normal": 20.0, "slow": 17.0}  # characters per second (Netflix adult / children)
-ENGINES = ("whisper", "llm", "nmt")  # tolmach.engines.ENGINES holds the classes; docs/ENGINES.md
+# tolmach.engines.ENGINES holds the classes; docs/ENGINES.md
+ENGINES = ("auto", "local", "whisper", "llm", "nmt")
 
 
 def _help(text: str) -> dict[str, str]:
@@ -72,11 +73,16 @@ class Options:
     )
 
     engine: str = field(
-        default="whisper",
+        default="auto",
         metadata=_help(
-            "what writes the English: whisper (speech translation, offline), llm (an OpenAI-compatible"
+            "what writes the English: auto (local when installed, else whisper), local (the shipped"
+            " language model, in process), whisper (speech translation), llm (an OpenAI-compatible"
             " server) or nmt (a CTranslate2 translation model); see docs/ENGINES.md"
         ),
+    )
+    local_model: str = field(
+        default="1.5b",
+        metadata=_help("engine local: 1.5b (shipped), 0.5b (lighter, if installed) or a .gguf file"),
     )
     llm_url: str = field(
         default="http://127.0.0.1:11434/v1",

@@ -25,9 +25,9 @@ from tolmach.archive.archive import run_id_for
 from tolmach.asr import cache as asr_cache
 from tolmach.asr.languages import LANGUAGES
 from tolmach.asr.models import resolve_model
-from tolmach.asr.transcribe import Progress, decoder_for, transcribe
+from tolmach.asr.transcribe import Progress, decoder_for, transcribe, whisper_english
 from tolmach.asr.windows import Region
-from tolmach.engines import engine_key, translate_segments
+from tolmach.engines import engine_key, translate_segments, writes_from_text
 from tolmach.errors import ConflictError, MissingExtraError
 from tolmach.media import check_writable_dir, ingest, sha256_file
 from tolmach.media.fetch import fetch, is_url
@@ -55,6 +55,7 @@ SHAPING = (
 NO_DIARIZE = "one speaker assumed: telling voices apart needs pip install 'tolmach[diarize]'"
 USER_GLOSSARY = "glossary.tsv"  # in the archive folder: what 'tolmach glossary add' writes
 _ANY = "xxx"  # stands for the spoken language before it is known: as long as the longest code
+Lines = Callable[[int, int], None]  # (lines translated so far, lines in all), for a progress bar
 Taken = Mapping[Path, str]  # files written by this command already -> the input they were written for
 
 Started = Callable[[int], None]  # called once the clip's duration (ms) is known
@@ -95,12 +96,16 @@ def translate_clip(
     started: Started | None = None,
     glossary: Glossary | None = None,
     stages: Path | None = None,
+    translating: Lines | None = None,
 ) -> Transcript:
     """Transcribe and translate one clip; returns the Transcript (nothing is written).
 
     ``glossary`` (default: the built-in one, when ``options.glossary``) glosses terms in the English.
     ``stages`` (an archive's ``stages/`` folder) keeps the decoded lines, and reads back those decoded
     before with the same model and decoding options, so that only the later stages run again.
+    When a text engine writes the English (``--engine local``, ``llm``, ``nmt``, or ``auto`` with the
+    local model installed), Whisper only transcribes; its own English is decoded afterwards for just
+    the lines the engine could not translate. ``translating(done, total)`` follows the engine's lines.
 
     >>> transcript = translate_clip("clip.mp4", Options(lang="ru"))  # doctest: +SKIP
     """
@@ -125,12 +130,15 @@ def translate_clip(
             report(min(ms, end))
 
     hotwords = glossary.hotwords if glossary is not None and options.hotwords else None
+    from_text = writes_from_text(options)
+    # Whisper's translate task would be thrown away: decode the transcript only (and key it so)
+    asr_options = replace(options, translate=False) if from_text else options
     key = asr_cache.asr_key(
-        media.sha256, model, options, glossary.fingerprint() if hotwords and glossary is not None else ""
+        media.sha256, model, asr_options, glossary.fingerprint() if hotwords and glossary is not None else ""
     )
     cached = asr_cache.load(stages, media.sha256, key) if stages is not None else None
     if cached is None:
-        result = transcribe(samples, decoder_for(model, options), options, progress, hotwords)
+        result = transcribe(samples, decoder_for(model, asr_options), asr_options, progress, hotwords)
         if stages is not None:
             asr_cache.store(stages, media.sha256, key, result)
     else:  # decoded before with the same model and options: only the later stages run again
@@ -144,23 +152,36 @@ def translate_clip(
         segments, notice = _speakers(samples, segments, options.speakers, result.regions)
         warnings += (notice,) if notice else ()
         timings["speakers"] = round(time.perf_counter() - lap, 3)
-    if options.translate:
-        # the engine writes the English (whisper's: as decoded); the glossary glosses it after
-        lap = time.perf_counter()
-        segments, notices = translate_segments(
-            segments, result.language, options, glossary, whisper=f"whisper:{model.name}"
-        )
-        warnings += notices
-        if options.engine != "whisper":
-            timings["engine"] = round(time.perf_counter() - lap, 3)
-    if glossary is not None and options.translate:
-        segments = glossary.apply(segments, result.language)
-    if options.entities:
+    if options.entities:  # before the engine: it is told how the names are spelled in English
         lap = time.perf_counter()
         from tolmach.entities import annotate
 
         segments = annotate(segments, result.language)
         timings["entities"] = round(time.perf_counter() - lap, 3)
+    if options.translate:
+        # the engine writes the English (whisper's: as decoded); the glossary glosses it after
+        lap = time.perf_counter()
+        spans = [(s.start, s.end) for s in segments]
+
+        def whisper_lines(indices: Sequence[int]) -> list[str]:
+            decoder = decoder_for(model, options)
+            return whisper_english(samples, decoder, [spans[i] for i in indices], result.language, options)
+
+        count = len(segments)
+        segments, notices = translate_segments(
+            segments,
+            result.language,
+            options,
+            glossary,
+            whisper=f"whisper:{model.name}",
+            whisper_lines=whisper_lines if from_text else None,
+            progress=(lambda done: translating(done, count)) if translating is not None else None,
+        )
+        warnings += notices
+        if from_text:
+            timings["engine"] = round(time.perf_counter() - lap, 3)
+    if glossary is not None and options.translate:
+        segments = glossary.apply(segments, result.language)
     timings["total"] = round(time.perf_counter() - clock, 3)
     return Transcript(
         media=media,
@@ -281,6 +302,7 @@ def translate_to_files(
     info: ClipInfo | None = None,
     force: bool = False,
     taken: Taken | None = None,
+    translating: Lines | None = None,
 ) -> ClipResult:
     """What ``tolmach translate`` does for one clip or URL.
 
@@ -305,7 +327,9 @@ def translate_to_files(
             info = replace(info, title=fetched.title)
         stem = Path(path).stem
         if archive is None:
-            transcript = translate_clip(path, options, progress=progress, started=started)
+            transcript = translate_clip(
+                path, options, progress=progress, started=started, translating=translating
+            )
             return _written(transcript, options, folder, stem, None, False, guard)
         glossary = glossary_for(options, archive.home)
         check_input_file(path)
@@ -318,7 +342,13 @@ def translate_to_files(
             result = _written(transcript, options, folder, stem, run_id, True, guard)
             return replace(result, kept=archive.kept_instead(run_id))
         transcript = translate_clip(
-            path, options, progress=progress, started=started, glossary=glossary, stages=archive.stages
+            path,
+            options,
+            progress=progress,
+            started=started,
+            glossary=glossary,
+            stages=archive.stages,
+            translating=translating,
         )
         if url:
             transcript = replace(transcript, media=replace(transcript.media, path=url))

@@ -272,7 +272,8 @@ def list_models(cache: Path | None = None) -> list[ModelStatus]:
     root = models_dir(cache)
     folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     for folder in folders:
-        if folder.name.startswith(".") or folder.name == BASE:
+        # a local language model (model.gguf) is listed by tolmach.engines.weights, not as Whisper's
+        if folder.name.startswith(".") or folder.name == BASE or (folder / "model.gguf").exists():
             continue
         record = _read_record(folder)
         model = folder / "model.bin"

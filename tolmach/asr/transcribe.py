@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +36,7 @@ MISMATCH_PROBABILITY = 0.8
 UNDETERMINED = "und"  # ISO 639-2 for "no language could be told": nothing was said
 
 Progress = Callable[[int], None]  # called with the ms of audio processed so far
+SPAN_PAD_MS = 300  # audio kept either side of a line decoded alone for its English
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,43 @@ def transcribe(
         detected_probability=round(sureness, 4),
         language_mismatch=mismatch,
     )
+
+
+def whisper_english(
+    samples: np.ndarray,
+    decoder: WindowDecoder,
+    spans: Sequence[tuple[int, int]],
+    language: str,
+    options: Options,
+) -> list[str]:
+    """Whisper's own English for each span (ms) of ``samples``: the fallback of a line that another
+    engine could not translate, when the clip was only transcribed. Each span, padded a little, is
+    decoded as a window of its own (both tasks, as ``transcribe`` does), a batch at a time."""
+    if language == "en":
+        return ["" for _ in spans]
+    total_ms = len(samples) * 1000 // SAMPLE_RATE
+    settings = DecodeSettings(
+        language=language,
+        beam_size=options.beam_size,
+        no_repeat_ngram_size=options.no_repeat_ngram_size,
+        translate=True,
+    )
+    windows = [
+        Window((Region(max(0, start - SPAN_PAD_MS), min(total_ms, max(end, start + 1) + SPAN_PAD_MS)),))
+        for start, end in spans
+    ]
+    parts: list[list[str]] = [[] for _ in windows]
+    size = max(1, options.batch_size)
+    for first in range(0, len(windows), size):
+        pending = list(enumerate(windows[first : first + size], start=first))
+        for _ in range(2):  # the window, then what Whisper left unfinished at its end (its tail)
+            lines, tails = decoder.decode(samples, [w for _, w in pending], settings)
+            for k, window in pending:  # by identity: two equal spans are two windows
+                parts[k].extend(line.translation for line in lines if line.window is window)
+            pending = [(k, tail) for (k, _), tail in zip(pending, tails, strict=True) if tail is not None]
+            if not pending:
+                break
+    return [" ".join(" ".join(p).split()) for p in parts]
 
 
 def is_mismatch(language: str, forced: bool, detected: str, probability: float) -> bool:

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from tolmach import __version__
-from tolmach.errors import TolmachError
+from tolmach.errors import OptionsError, TolmachError
 from tolmach.pipeline import ClipResult, distinct_outputs, translate_to_files
 from tolmach.records import ClipInfo
 from tolmach.settings import load_options
@@ -86,7 +86,13 @@ GlossaryOption = Annotated[
 ]
 # the text engine's options, shared by translate, batch and translate-text (docs/ENGINES.md)
 EngineOption = Annotated[
-    str | None, typer.Option(help="What writes the English: whisper (default), llm or nmt.")
+    str | None,
+    typer.Option(
+        help="What writes the English: auto (default), local, whisper, llm or nmt; see 'tolmach engines'."
+    ),
+]
+LocalModelOption = Annotated[
+    str | None, typer.Option(help="Engine local's model: 1.5b (shipped), 0.5b or a .gguf file.")
 ]
 LlmUrlOption = Annotated[
     str | None, typer.Option(help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1.")
@@ -166,6 +172,7 @@ def translate(
     glossary: GlossaryOption = None,
     no_glossary: NoGlossaryOption = False,
     engine: EngineOption = None,
+    local_model: LocalModelOption = None,
     llm_url: LlmUrlOption = None,
     llm_model: LlmModelOption = None,
     nmt_model: NmtModelOption = None,
@@ -195,6 +202,7 @@ def translate(
         reading_speed=reading_speed,
         speakers=speakers,
         engine=engine,
+        local_model=local_model,
         llm_url=llm_url,
         llm_model=llm_model,
         nmt_model=nmt_model,
@@ -286,7 +294,11 @@ def _translate_one(run: Callable[..., ClipResult], source: str, quiet: bool, **g
             total = bar.tasks[0].total or done_ms
             bar.update(task, completed=done_ms, audio=f"{clock(done_ms)} / {clock(int(total))}")
 
-        return run(progress=progress, started=started, **given)
+        def translating(done: int, total: int) -> None:  # then the engine, line by line
+            bar.update(task, description="translating", total=max(total, 1), completed=done)
+            bar.update(task, audio=f"{done} / {total} lines")
+
+        return run(progress=progress, started=started, translating=translating, **given)
 
 
 def _summary(results: list[ClipResult]) -> Table:
@@ -324,14 +336,15 @@ def clock(ms: int) -> str:
 
 @models_app.command("list", epilog="Example:\n\n  tolmach models list")
 def models_list() -> None:
-    """Models installed or installable, where they are, and their sha256."""
+    """Models installed or installable (Whisper's and the local language model's), and their sha256."""
     from tolmach.asr.models import list_models
+    from tolmach.engines.weights import local_statuses
 
     table = Table()
     for name in ("name", "installed", "source", "size", "sha256", "path"):
         table.add_column(name, overflow="fold")
     try:
-        for m in list_models():
+        for m in [*list_models(), *local_statuses()]:
             size = f"{m.size / 1e6:.0f} MB" if m.size else "-"
             table.add_row(
                 m.name, "yes" if m.installed else "no", m.source, size, m.sha256 or "-", str(m.path)
@@ -341,13 +354,21 @@ def models_list() -> None:
     out.print(table)
 
 
-@models_app.command("verify", epilog="Example:\n\n  tolmach models verify base")
-def models_verify(name: Annotated[str, typer.Argument(help="Model name or folder.")] = "base") -> None:
+@models_app.command(
+    "verify", epilog="Examples:\n\n  tolmach models verify base\n\n  tolmach models verify local:1.5b"
+)
+def models_verify(
+    name: Annotated[str, typer.Argument(help="Model name or folder; local:1.5b, local:0.5b.")] = "base",
+) -> None:
     """Re-hash a model's weights and compare them with the pinned sha256."""
     from tolmach.asr.models import verify_model
+    from tolmach.engines.weights import LOCAL_MODELS, verify_local_model
 
     try:
-        status = verify_model(name)
+        local = name.removeprefix("local:")
+        if name.startswith("local:") and local not in LOCAL_MODELS:
+            raise OptionsError(f"no local model '{local}'", f"choose from {', '.join(LOCAL_MODELS)}")
+        status = verify_local_model(local) if name.startswith("local:") else verify_model(name)
     except TolmachError as e:
         raise fail(e) from None
     checked = "ok" if status.ok else "nothing to compare with"
@@ -416,6 +437,7 @@ __all__ = [
     "LangOption",
     "LlmModelOption",
     "LlmUrlOption",
+    "LocalModelOption",
     "ModelOption",
     "NmtModelOption",
     "NoGlossaryOption",

@@ -14,6 +14,7 @@ from tolmach.cli import (
     HomeOption,
     LlmModelOption,
     LlmUrlOption,
+    LocalModelOption,
     NmtModelOption,
     RemoteOption,
     _parsed,
@@ -29,7 +30,10 @@ from tolmach.settings import load_options
 UKRAINIAN_ONLY = re.compile(r"[іїєґІЇЄҐ]")
 RUSSIAN_ONLY = re.compile(r"[ыэъёЫЭЪЁ]")
 
-TextEngineOption = Annotated[str | None, typer.Option(help="llm or nmt (default: the configured one).")]
+TextEngineOption = Annotated[
+    str | None,
+    typer.Option(help="local, llm or nmt (default: local when installed, else the configured one)."),
+]
 
 
 def _options(overrides: dict[str, Any]) -> Any:
@@ -44,22 +48,28 @@ def _options(overrides: dict[str, Any]) -> Any:
     )
 )
 def engines(
+    local_model: LocalModelOption = None,
     llm_url: LlmUrlOption = None,
     llm_model: LlmModelOption = None,
     nmt_model: NmtModelOption = None,
     allow_remote: RemoteOption = False,
 ) -> None:
     """Each translation engine: configured or not, reachable or not, local or remote."""
-    from tolmach.engines import ENGINES
+    from tolmach.engines import ENGINES, engine_name
 
     try:
         options = _options(
             flag_overrides(
-                llm_url=llm_url, llm_model=llm_model, nmt_model=nmt_model, allow_remote=allow_remote
+                local_model=local_model,
+                llm_url=llm_url,
+                llm_model=llm_model,
+                nmt_model=nmt_model,
+                allow_remote=allow_remote,
             )
         )
     except TolmachError as e:
         raise fail(e) from None
+    chosen = engine_name(options)
     table = Table()
     for name in ("engine", "chosen", "where", "ready", "what"):
         table.add_column(name, overflow="fold")
@@ -74,7 +84,7 @@ def engines(
                 ready, why = False, e.one_line()
         table.add_row(
             name,
-            "yes" if options.engine == name else "",
+            "yes" if chosen == name else "",
             "remote" if engine.remote else "local",
             ("yes: " if ready else "no: ") + why,
             engine.describe(),
@@ -101,6 +111,7 @@ def translate_text(
         typer.Option("--output", "-o", help="Where to write (default: <stem>.en.<ext> beside it)."),
     ] = None,
     engine: TextEngineOption = None,
+    local_model: LocalModelOption = None,
     llm_url: LlmUrlOption = None,
     llm_model: LlmModelOption = None,
     nmt_model: NmtModelOption = None,
@@ -120,6 +131,7 @@ def translate_text(
         options = _options(
             flag_overrides(
                 engine=engine,
+                local_model=local_model,
                 llm_url=llm_url,
                 llm_model=llm_model,
                 nmt_model=nmt_model,

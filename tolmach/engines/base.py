@@ -10,12 +10,14 @@ is said at 0:12). Engines that can fail line by line (a language model's answer 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlsplit
 
 from tolmach.errors import ModelError, OptionsError
+
+Progress = Callable[[int], None]  # lines translated so far
 
 
 class EngineError(ModelError):
@@ -44,6 +46,13 @@ class Context:
     fallback: tuple[str, ...] = ()  # per line: the English to keep when the engine cannot translate it
     fallback_by: str = ""  # what wrote ``fallback``: "whisper:base"
     kind: str = "speech"  # "speech" (transcript lines) or "text" (a post or article)
+    speakers: tuple[str, ...] = ()  # per line: who says it ("S1"), "" unknown; () when not known at all
+    names: tuple[tuple[str, str], ...] = ()  # entities the lines name: (as written, English) «Бахмут» Bakhmut
+    # the whole clip's lines when ``lines`` are some of them (re-translating a few): the text around them
+    document: tuple[str, ...] = ()
+    at: tuple[int, ...] = ()  # per line: its 0-based place in ``document``
+    document_speakers: tuple[str, ...] = ()  # per line of ``document``: its speaker
+    durations: tuple[int, ...] = ()  # per line: how long it is shown, in ms (speech); () when not known
 
 
 @dataclass(frozen=True)
@@ -78,11 +87,14 @@ class Engine:
     def translate(self, lines: Sequence[str], context: Context) -> list[str]:
         raise NotImplementedError
 
-    def run(self, lines: Sequence[str], context: Context) -> Outcome:
-        """``translate`` with the count checked; engines with per-line fallbacks override this."""
+    def run(self, lines: Sequence[str], context: Context, progress: Progress | None = None) -> Outcome:
+        """``translate`` with the count checked; engines with per-line fallbacks override this.
+        ``progress(n)``: lines done so far, for a progress bar (called once at the end here)."""
         result = self.translate(lines, context)
         if len(result) != len(lines):  # a broken engine must never shift lines: refuse the whole answer
             raise EngineError(f"engine {self.name} returned {len(result)} lines for {len(lines)}")
+        if progress is not None:
+            progress(len(lines))
         return Outcome(tuple(result), ("",) * len(lines))
 
     def describe(self) -> str:

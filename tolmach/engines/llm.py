@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tolmach.engines.base import Context, Engine, EngineError, Outcome, is_local_url
+from tolmach.engines.base import Context, Engine, EngineError, Outcome, Progress, is_local_url
 from tolmach.errors import MissingExtraError
 
 if TYPE_CHECKING:
@@ -212,7 +212,7 @@ class LlmEngine(Engine):
     def translate(self, lines: Sequence[str], context: Context) -> list[str]:
         return list(self.run(lines, context).lines)
 
-    def run(self, lines: Sequence[str], context: Context) -> Outcome:
+    def run(self, lines: Sequence[str], context: Context, progress: Progress | None = None) -> Outcome:
         lines = list(lines)
         if not lines:
             return Outcome((), ())
@@ -235,6 +235,8 @@ class LlmEngine(Engine):
                 if not before and context.previous:
                     before = [(p, "") for p in context.previous[-CONTEXT_LINES:]]
                 self._solve(client, ids, lines, context, summary, before, state, english, failed)
+                if progress is not None:
+                    progress(ids[-1])
         fallback = context.fallback if len(context.fallback) == len(lines) else tuple(lines)
         out = tuple(english.get(i, fallback[i - 1]) for i in range(1, len(lines) + 1))
         reasons = tuple(failed.get(i, "") for i in range(1, len(lines) + 1))

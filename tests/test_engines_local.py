@@ -441,3 +441,47 @@ def test_a_clip_is_only_transcribed_and_whisper_translates_just_the_lines_that_f
         first.translation
     )
     assert "engine" in transcript.timings
+
+
+# -- in batches ------------------------------------------------------------------------------------
+
+
+def test_a_worker_needs_the_memory_of_both_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tolmach.jobs.tasks import SPEECH_MB, worker_memory_mb
+
+    assert worker_memory_mb(Options(engine="whisper")) == SPEECH_MB
+    assert worker_memory_mb(Options(engine="local")) == SPEECH_MB + weights.LOCAL_MODELS["1.5b"].ram_mb
+    assert worker_memory_mb(Options(engine="local", local_model="0.5b")) == SPEECH_MB + 900
+    assert worker_memory_mb(Options(engine="local", translate=False)) == SPEECH_MB
+    assert worker_memory_mb(Options()) == SPEECH_MB  # auto, nothing installed (conftest)
+    monkeypatch.setattr(weights, "local_installed", lambda name="1.5b": True)
+    assert worker_memory_mb(Options()) == SPEECH_MB + 1900
+
+
+def test_a_pool_that_would_not_fit_in_memory_is_refused_before_it_starts() -> None:
+    from tolmach.errors import OptionsError
+    from tolmach.jobs.batch import check_memory
+
+    check_memory(Options(engine="local"), 2, available_mb=6100)
+    with pytest.raises(OptionsError) as caught:
+        check_memory(Options(engine="local"), 4, available_mb=6100)
+    line = caught.value.one_line()
+    assert "--workers 4: each worker needs about 2.9 GiB (the local language model included)" in line
+    assert "use --workers 2, or --local-model 0.5b" in line
+    with pytest.raises(OptionsError) as caught:
+        check_memory(Options(engine="whisper"), 3, available_mb=2000)
+    assert caught.value.one_line().endswith("(hint: use --workers 1)")
+
+
+@pytest.mark.llm
+def test_a_worker_loads_the_language_model_once_for_every_clip() -> None:
+    from tolmach.jobs.tasks import load_model
+
+    local_engine.load_runtime.cache_clear()
+    options = Options(engine="local", lang="ru", threads=2)
+    load_model(options)
+    assert local_engine.load_runtime.cache_info().currsize == 1
+    for text in ("Мы стоим.", "Мы идём."):
+        done, _ = translate_segments((Segment(1, 0, 1000, text, ""),), "ru", options)
+        assert done[0].translated_by.startswith("local:") and done[0].translation
+    assert local_engine.load_runtime.cache_info().misses == 1

@@ -32,11 +32,12 @@ from tolmach.archive import Archive
 from tolmach.archive import jobs as table
 from tolmach.archive.archive import run_id_for
 from tolmach.archive.jobs import Job
+from tolmach.engines import engine_name
 from tolmach.errors import InputError, OptionsError, TolmachError
 from tolmach.jobs.base import Advanced, Began, Event, Executor, ExecutorSettings, Finished, Lost
 from tolmach.jobs.inputs import Source
 from tolmach.jobs.report import BatchReport, Watcher
-from tolmach.jobs.tasks import Outcome, Task
+from tolmach.jobs.tasks import SPEECH_MB, Outcome, Task, worker_memory_mb
 from tolmach.media import check_writable_dir
 from tolmach.media.fetch import is_url
 from tolmach.media.ledger import check_targets, write_texts
@@ -149,6 +150,34 @@ def run_batch(
     return run_jobs(archive, batch, jobs, options, settings, watcher)
 
 
+def check_memory(options: Options, workers: int, available_mb: int | None = None) -> None:
+    """OptionsError when ``workers`` local workers would not fit in this machine's free memory (each
+    holds the speech model, and the local language model when it writes the English)."""
+    need = worker_memory_mb(options)
+    free = available_mb if available_mb is not None else _available_mb()
+    if free is None or workers * need <= free:
+        return
+    fit = max(1, free // need)
+    raise OptionsError(
+        f"--workers {workers}: each worker needs about {need / 1024:.1f} GiB"
+        f"{' (the local language model included)' if need > SPEECH_MB else ''}, and this machine has "
+        f"{free / 1024:.1f} GiB free",
+        f"use --workers {fit}" + (", or --local-model 0.5b" if need > SPEECH_MB else ""),
+    )
+
+
+def _available_mb() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux); None where it cannot be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def run_jobs(
     archive: Archive,
     batch: str,
@@ -165,6 +194,11 @@ def run_jobs(
     cls = executor_class(settings.executor)  # an unknown name fails before anything starts
     if settings.workers < 1:
         raise OptionsError(f"--workers must be at least 1, not {settings.workers}")
+    # auto settled here, once: every worker (a process, a Ray actor on another machine) then uses the
+    # engine the run key was made with, whatever that machine has installed
+    options = options.replace(engine=engine_name(options))
+    if settings.executor == "local":
+        check_memory(options, settings.workers)
     driver = _Driver(archive, batch, options, settings, watcher)
     todo = [j for j in jobs if j.state != "done"]
     done = [j for j in jobs if j.state == "done"]

@@ -29,7 +29,7 @@ from typing import Any
 
 from tolmach.errors import MissingExtraError, ModelError
 from tolmach.jobs.base import HINT_STOPPED, HINT_TIMEOUT, Event, Executor, Finished, Lost
-from tolmach.jobs.tasks import Outcome, Task, compute, load_model
+from tolmach.jobs.tasks import Outcome, Task, compute, load_model, worker_memory_mb
 from tolmach.options import Options
 
 OBJECT_STORE_BYTES = 128 * 2**20  # results are small; Ray's default takes 30% of the machine's memory
@@ -40,7 +40,8 @@ MAX_TASK_RETRIES = 2
 
 
 class ClipActor:
-    """A Ray actor holding the model: constructed once per actor process (and again after a restart)."""
+    """A Ray actor holding the models (speech, and the local language model when it writes the English):
+    constructed once per actor process (and again after a restart)."""
 
     def __init__(self, options: Options, slot: int) -> None:
         load_model(options)
@@ -78,6 +79,7 @@ class RayActors(Executor):
         if options.threads == 0:
             options = options.replace(threads=1 if use_gpu else max(1, int(cpus // n)))
         self.options = options
+        memory = worker_memory_mb(options) * 2**20  # the speech model, and the local LLM if it translates
         actor = ray.remote(ClipActor)
         token = os.urandom(3).hex()
         self._actors: list[Any] = [
@@ -85,6 +87,7 @@ class RayActors(Executor):
                 name=f"tolmach-{token}-{slot}",
                 num_cpus=num_cpus,
                 num_gpus=num_gpus,
+                memory=memory,  # reserved: Ray places no more actors on a node than fit in its memory
                 max_restarts=MAX_RESTARTS,
                 max_task_retries=MAX_TASK_RETRIES,
             ).remote(options, slot)

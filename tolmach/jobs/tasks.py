@@ -58,12 +58,35 @@ def worker_label(kind: str) -> str:
     return f"{kind}:{socket.gethostname()}:{os.getpid()}"
 
 
+SPEECH_MB = 1100  # a worker with Whisper base decoding a long clip (peak RSS, docs/BENCHMARKS.md)
+
+
 def load_model(options: Options) -> None:
-    """The worker initializer: resolve and load the speech model once for this process."""
+    """The worker initializer: resolve and load the speech model once for this process, and the local
+    language model when it writes the English (``load_runtime`` keeps it for every clip after)."""
     from tolmach.asr.models import resolve_model
     from tolmach.asr.transcribe import decoder_for
+    from tolmach.engines import engine_name, get_engine
+    from tolmach.engines.local import LocalEngine
 
     decoder_for(resolve_model(options.model), options)
+    if options.translate and engine_name(options) == "local":
+        engine = get_engine(options)
+        assert isinstance(engine, LocalEngine)
+        engine.runtime  # noqa: B018 - loads the GGUF now, not in the middle of the first clip
+
+
+def worker_memory_mb(options: Options) -> int:
+    """The memory one worker needs: the speech model decoding, plus the local language model if it
+    writes the English. The pool is sized by it: Ray reserves it per actor, the local pool checks it."""
+    from tolmach.engines import engine_name
+    from tolmach.engines.weights import LOCAL_MODELS
+
+    need = SPEECH_MB
+    if options.translate and engine_name(options) == "local":
+        model = LOCAL_MODELS.get(options.local_model)
+        need += model.ram_mb if model else LOCAL_MODELS["1.5b"].ram_mb
+    return need
 
 
 def compute(

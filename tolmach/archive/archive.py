@@ -425,6 +425,20 @@ class Archive:
         """Change fields of one line together (one transaction); see :func:`review.edit_line`."""
         return review.edit_line(self.conn, run_id, number, changes, author, version=version)
 
+    def set_machine_translation(
+        self, run_id: str, number: int, english: str, engine: str, *, version: int | None = None
+    ) -> list[review.Revision]:
+        """Give line ``number`` an engine's new English: its revisions are by ``engine`` (the label,
+        "local:..."), so the history tells machine from human, and the line's ``translated_by`` becomes
+        ``engine`` in the same transaction. The same English writes nothing."""
+        return review.edit_line(
+            self.conn, run_id, number, {"translation": english}, engine, version=version, translated_by=engine
+        )
+
+    def check_version(self, run_id: str, number: int, version: int) -> None:
+        """ConflictError unless line ``number`` is at ``version`` (what the caller's page shows)."""
+        review.check_version(self.conn, run_id, number, version)
+
     def edit(self, run_id: str, number: int, field: str, value: str, author: str) -> review.Revision | None:
         return review.edit(self.conn, run_id, number, field, value, author)
 

@@ -32,6 +32,10 @@ WORDS_SPAN = "words_span"
 """Key in a segment's ``detail``: the (start, end) its words were timed for, kept from the first time
 edit on. The words themselves stay as Whisper timed them; :func:`timed_detail` moves them into the
 line's current span when it is read, so an undo restores them exactly."""
+TRANSLATED_BY_WAS = "translated_by_was"
+"""Key in a segment's ``detail``: {revision id: the ``translated_by`` the line had before that revision},
+for the revisions that changed which engine wrote the English (a re-translation, and the undos of one),
+so that an undo gives the English back together with the name of what wrote it."""
 MAX_TEXT = 2000  # characters of one field
 _COLUMN = {"start": "start_ms", "end": "end_ms"}
 
@@ -75,12 +79,15 @@ def edit_line(
     author: str,
     *,
     version: int | None = None,
+    translated_by: str | None = None,
 ) -> list[Revision]:
     """Change fields of line ``number`` together; returns the revisions written (none when nothing changed).
 
     ``changes`` maps field names to their new values as text (times in milliseconds, reviewed "0"/"1",
     notes one per line). Start and end are checked as a pair, against the clip's length and the
     neighbouring lines. ``version``, when given, must be the line's stored version (ConflictError).
+    ``translated_by``, when given and the English changes, becomes the line's ``translated_by`` in the
+    same transaction: an engine's new English (``tolmach.retranslate``) names the engine.
     """
     unknown = [f for f in changes if f not in FIELDS]
     if unknown:
@@ -99,9 +106,19 @@ def edit_line(
             changed.append("reviewed")
             wanted["reviewed"] = "0"
         written = [_apply(c, row, f, _value(row, f), wanted[f], author, None) for f in changed]
+        if translated_by is not None and "translation" in changed:
+            english = next(r for r in written if r.field == "translation")
+            _set_translated_by(c, row["id"], translated_by, english.id)
         if written:
             c.execute("UPDATE segments SET version = version + 1 WHERE id = ?", (row["id"],))
         return written
+
+
+def check_version(conn: sqlite3.Connection, run_id: str, number: int, version: int) -> None:
+    """ConflictError, as :func:`edit_line` raises it, unless line ``number`` is at ``version``."""
+    row = _segment(conn, run_id, number)
+    if version != row["version"]:
+        raise _stale(conn, row, version)
 
 
 def edit(
@@ -133,6 +150,9 @@ def undo(conn: sqlite3.Connection, run_id: str, revision_id: int, author: str) -
         _check_times(c, row, {rev.field: rev.before})
         who = author.strip() or rev.author
         back = _apply(c, row, rev.field, rev.after, rev.before, who, rev.id)
+        was = _detail(c, row["id"]).get(TRANSLATED_BY_WAS, {}).get(str(rev.id))
+        if was is not None:  # the English goes back to what another engine (or Whisper) wrote
+            _set_translated_by(c, row["id"], was, back.id)
         if rev.field in CONTENT and row["reviewed"]:
             _apply(c, row, "reviewed", "1", "0", who, None)
         c.execute("UPDATE segments SET version = version + 1 WHERE id = ?", (row["id"],))
@@ -298,6 +318,13 @@ def _detail(c: sqlite3.Connection, segment_id: int) -> dict[str, Any]:
     text = c.execute("SELECT detail FROM segments WHERE id = ?", (segment_id,)).fetchone()[0]
     detail: dict[str, Any] = json.loads(text)
     return detail
+
+
+def _set_translated_by(c: sqlite3.Connection, segment_id: int, by: str, revision: int) -> None:
+    """Name what wrote the line's English now, remembering for ``revision``'s undo what it replaced."""
+    detail = _detail(c, segment_id)
+    was = {**detail.get(TRANSLATED_BY_WAS, {}), str(revision): detail.get("translated_by", "")}
+    _update_detail(c, segment_id, {"translated_by": by, TRANSLATED_BY_WAS: was})
 
 
 def _update_detail(c: sqlite3.Connection, segment_id: int, values: Mapping[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""The runs of a clip: list them, choose the one the clip shows, compare two line by line.
+"""The runs of a clip: list them, choose the one the clip shows, compare two line by line; and
+``retranslate``, which writes lines' English again after a person corrected their original.
 
 A clip keeps the run a person has worked on as its text; a rerun with other options is stored beside
 it (``Archive.save``). These commands are how the user sees that and picks another.
@@ -14,8 +15,24 @@ from rich.table import Table
 
 from tolmach.archive import ID_LENGTH, Archive, RunSummary
 from tolmach.archive.compare import Row, counts, diff, differing_keys
-from tolmach.cli import HomeOption, app, fail, open_archive, out
-from tolmach.errors import InputError, TolmachError
+from tolmach.cli import (
+    HomeOption,
+    LlmModelOption,
+    LlmUrlOption,
+    LocalModelOption,
+    NmtModelOption,
+    RemoteOption,
+    _parsed,
+    app,
+    err,
+    fail,
+    flag_overrides,
+    open_archive,
+    out,
+)
+from tolmach.cli.engines import TextEngineOption
+from tolmach.errors import InputError, OptionsError, TolmachError
+from tolmach.settings import load_options
 
 runs_app = typer.Typer(
     no_args_is_help=True,
@@ -169,3 +186,108 @@ def kept_line(kept: RunSummary, new_run: str) -> str:
         f"kept run {kept.id[:ID_LENGTH]} ({work(kept)}) as the clip's text; the new run"
         f" {new_run[:ID_LENGTH]} is stored beside it: tolmach runs use {new_run[:ID_LENGTH]}"
     )
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  tolmach retranslate 3636ce09   (the lines whose original a person edited)\n\n"
+        "  tolmach retranslate 3636ce09 --lines 3,5-7\n\n"
+        "  tolmach retranslate 3636ce09 --all --engine llm --llm-model qwen2.5:7b"
+    )
+)
+def retranslate(
+    id: Annotated[str, typer.Argument(help="Clip or run ID (a prefix is enough).")],
+    lines: Annotated[
+        str | None, typer.Option("--lines", help="Line numbers, e.g. 3,5 or 3-7 (default: edited ones).")
+    ] = None,
+    all: Annotated[bool, typer.Option("--all", help="Every line of the run.")] = False,
+    engine: TextEngineOption = None,
+    local_model: LocalModelOption = None,
+    llm_url: LlmUrlOption = None,
+    llm_model: LlmModelOption = None,
+    nmt_model: NmtModelOption = None,
+    allow_remote: RemoteOption = False,
+    no_glossary: Annotated[bool, typer.Option("--no-glossary", help="No glossary renderings.")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Translate lines again from their original text as it stands, after a person corrected it.
+
+    The new English is stored as a revision by the engine (its history shows machine and human apart);
+    a line whose English comes out the same is left as it is."""
+    from tolmach.retranslate import retranslate_lines
+
+    try:
+        options = load_options(
+            _parsed(
+                flag_overrides(
+                    engine=engine,
+                    local_model=local_model,
+                    llm_url=llm_url,
+                    llm_model=llm_model,
+                    nmt_model=nmt_model,
+                    allow_remote=allow_remote,
+                    no_glossary=no_glossary,
+                )
+            )
+        )
+        if lines is not None and all:
+            raise OptionsError("give --lines or --all, not both", "--all re-translates every line")
+        with open_archive(home) as archive:
+            run_id = archive.run_of(id)
+            if all:
+                numbers = [s.id for s in archive.segments(run_id)]
+            elif lines is not None:
+                numbers = parse_lines(lines)
+            else:
+                numbers = edited_lines(archive, run_id)
+            if not numbers:
+                err.print(
+                    f"nothing to re-translate: no line's original text in run {run_id[:ID_LENGTH]} was edited"
+                    " since decoding; name lines with --lines N,M, or pass --all",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                return
+            with err.status(f"translating {len(numbers)} line{'' if len(numbers) == 1 else 's'} again"):
+                done = retranslate_lines(archive, run_id, numbers, options)
+    except TolmachError as e:
+        raise fail(e) from None
+    for warning in done.warnings:
+        err.print(f"[yellow]warning[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    table = Table()
+    for name in ("line", "English before", "English now"):
+        table.add_column(name, overflow="fold")
+    for line in done.lines:
+        now = "(unchanged)" if line.after == line.before else line.after or "(not translated: kept)"
+        table.add_row(str(line.number), escape(line.before), escape(now))
+    out.print(table)
+    out.print(f"{len(done.changed)} of {len(done.lines)} lines changed, by {done.author}", highlight=False)
+
+
+def parse_lines(text: str) -> list[int]:
+    """Line numbers from "3,5" or "3-7,9"; OptionsError naming the piece that is not one."""
+    numbers: list[int] = []
+    for piece in (p.strip() for p in text.split(",")):
+        first, dash, last = piece.partition("-")
+        try:
+            low = int(first)
+            high = int(last) if dash else low
+        except ValueError:
+            raise OptionsError(
+                f"--lines: '{piece}' is not a line number or range", "e.g. --lines 3,5 or --lines 3-7"
+            ) from None
+        if low < 1 or high < low:
+            raise OptionsError(
+                f"--lines: '{piece}' names no line", "lines are numbered from 1; a range goes up, e.g. 3-7"
+            )
+        numbers += range(low, high + 1)
+    return list(dict.fromkeys(numbers))
+
+
+def edited_lines(archive: Archive, run_id: str) -> list[int]:
+    """The lines whose original text a person changed since decoding (and did not change back)."""
+    decoded: dict[int, str] = {}
+    for r in archive.revisions(run_id):
+        if r.field == "text":
+            decoded.setdefault(r.segment, r.before)
+    return [s.id for s in archive.segments(run_id) if s.id in decoded and s.text != decoded[s.id]]

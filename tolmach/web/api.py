@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 
 from tolmach.archive import Archive, Filters, search
 from tolmach.archive import jobs as job_table
-from tolmach.errors import ConflictError, InputError, OptionsError
+from tolmach.errors import ConflictError, InputError, OptionsError, TolmachError
 from tolmach.records import Segment
 from tolmach.subtitles.formats.base import labels
 from tolmach.web import shapes
@@ -53,6 +53,9 @@ class SegmentPatch(BaseModel):
         None, max_length=MAX_NOTES, description="the line's translator's notes, all of them; [] removes them"
     )
     version: StrictInt | None = Field(None, ge=1, description="the line's version the change was made on")
+    retranslate: StrictBool | None = Field(
+        None, description="true: after the other changes, the text engine writes this line's English again"
+    )
 
     @field_validator("notes")
     @classmethod
@@ -140,12 +143,20 @@ def patch_segment(
     if_match: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any] | JSONResponse:
     """Change fields of line ``n`` together, or none of them; returns the line, its whole history
-    oldest first, and the clip's review state. A stale version is a 409 carrying the line as stored."""
+    oldest first, and the clip's review state. A stale version is a 409 carrying the line as stored.
+
+    With ``retranslate``, the text engine then writes the line's English again from its text as it now
+    stands (the reviewer's change applied first, as their own revision): the engine's revision is by
+    the engine, and the answer says so in ``retranslated``. With no text engine it is a 409, and the
+    reviewer's change stays saved."""
     run_id = archive.run_of(id)
     changes = _changes(patch)
     version = _version(patch.version, if_match)
     try:
-        archive.edit_line(run_id, n, changes, caller.name, version=version)
+        saved = archive.edit_line(run_id, n, changes, caller.name, version=version) if changes else []
+        if not changes and version is not None:  # re-translating only: the page must show the line as stored
+            archive.check_version(run_id, n, version)
+        retranslated = _retranslate(archive, run_id, n, bool(saved)) if patch.retranslate else None
     except ConflictError as e:
         line = _line(archive, run_id, n)
         return JSONResponse(
@@ -153,26 +164,57 @@ def patch_segment(
         )
     line = _line(archive, run_id, n)
     response.headers["ETag"] = _etag(line)
-    return {
+    reply = {
         "segment": shapes.segment(line),
         "revisions": [shapes.revision(r) for r in archive.revisions(run_id, n)],
         "review": shapes.review(archive.review_state(run_id)),
     }
+    if retranslated is not None:
+        reply["retranslated"] = retranslated
+    return reply
+
+
+def _retranslate(archive: Archive, run_id: str, n: int, saved: bool) -> dict[str, Any]:
+    """Line ``n``'s new English from the server's text engine: {"by": its label, "changed": whether the
+    English changed, "warnings": [...]}.
+
+    The engine comes from the server's settings (config file and environment), as a queued job's
+    options do. No engine, or an engine that fails, is a 409 that says whether the reviewer's change
+    was kept; a line changed meanwhile is the usual ConflictError."""
+    from tolmach.retranslate import retranslate_lines
+    from tolmach.settings import load_options
+
+    _line(archive, run_id, n)  # an unknown line is a 404 before any engine loads
+    try:
+        done = retranslate_lines(archive, run_id, [n], load_options())
+    except ConflictError:
+        raise
+    except TolmachError as e:
+        kept = " (your change to the line is saved; only the new English is missing)" if saved else ""
+        raise WebError(409, f"not translated again: {e.message}{kept}", e.hint) from None
+    return {"by": done.author, "changed": bool(done.changed), "warnings": list(done.warnings)}
 
 
 def _changes(patch: SegmentPatch) -> dict[str, str]:
-    """The patch as the archive takes it: every value as text, notes one a line."""
+    """The patch as the archive takes it: every value as text, notes one a line (none when the patch
+    only asks for a re-translation)."""
     changes: dict[str, str] = {}
-    for field, value in patch.model_dump(exclude_none=True, exclude={"version"}).items():
+    for field, value in patch.model_dump(exclude_none=True, exclude={"version", "retranslate"}).items():
         if field == "reviewed":
             changes[field] = "1" if value else "0"
         elif field == "notes":
             changes[field] = "\n".join(value)
         else:
             changes[field] = str(value)
-    if not changes:
+    if patch.retranslate and "translation" in changes:
         raise OptionsError(
-            "nothing to change", "send any of text, translation, speaker, start, end, notes, reviewed"
+            "send either a translation or retranslate: true, not both",
+            "the engine would replace the English you send at once",
+        )
+    if not changes and not patch.retranslate:
+        raise OptionsError(
+            "nothing to change",
+            "send any of text, translation, speaker, start, end, notes, reviewed, or retranslate: true",
         )
     return changes
 

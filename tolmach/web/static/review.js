@@ -2,7 +2,9 @@
 // its history and undo. The server is the truth: each save answers with the segment as stored, and
 // that is what gets drawn. Every change names the line's version the page shows: when someone else
 // changed the line since, the server refuses it (409) with the newer line, which the page shows beside
-// the reviewer's unsaved text, never in place of it.
+// the reviewer's unsaved text, never in place of it. "Translate again" asks the server's text engine
+// for new English from the line's original as it stands; it is offered (highlighted) once the reviewer
+// has corrected a line's original, and the new English shows which engine wrote it.
 'use strict';
 
 (function () {
@@ -21,6 +23,9 @@
     index: -1, // the selected line (keyboard cursor, and the playing line while following)
     editing: -1, // the line whose edit form is open
     player: null,
+    corrected: new Set(), // lines whose original the reviewer saved here: "Translate again" is offered
+    machine: new Map(), // line ID -> the engine that translated it again on this page
+    translating: new Set(), // line IDs waiting for the engine: not editable until the English is in
   };
 
   const lines = () => document.getElementById('lines');
@@ -107,6 +112,15 @@
       el('button', { type: 'button', class: 'quiet small edit' }, 'Edit'),
       el(
         'button',
+        {
+          type: 'button',
+          class: `small retranslate${state.corrected.has(seg.id) ? ' suggested' : ' quiet'}`,
+          title: 'Write the English again from the original as it stands now (T)',
+        },
+        'Translate again',
+      ),
+      el(
+        'button',
         { type: 'button', class: 'quiet small history-toggle', 'aria-expanded': 'false' },
         'History',
       ),
@@ -135,6 +149,9 @@
       lineHead(seg),
       el('p', { class: 'orig', lang: state.language, 'data-field': 'text' }, seg.text),
       el('p', { class: 'en', lang: 'en', 'data-field': 'translation' }, seg.translation || ''),
+      state.machine.has(seg.id)
+        ? el('p', { class: 'en-by small muted' }, `English by ${state.machine.get(seg.id)}, just now`)
+        : null,
       notesList(seg.notes),
       el('div', { class: 'history', hidden: true }),
     ]);
@@ -218,6 +235,10 @@
 
   function startEdit(index, field = 'translation') {
     if (index < 0) return;
+    if (state.translating.has(state.segments[index].id)) {
+      notify(`Line ${state.segments[index].id} is being translated again: edit it once its English is in`);
+      return;
+    }
     if (state.editing >= 0 && state.editing !== index) cancelEdit();
     if (state.editing === index) return;
     select(index);
@@ -341,8 +362,15 @@
       return;
     }
     state.editing = -1;
+    const corrected = 'text' in body;
+    if (corrected) state.corrected.add(seg.id);
+    if ('translation' in body) state.machine.delete(seg.id); // the reviewer wrote this English
     redrawLine(index);
-    if (Object.keys(body).length) notify(`Line ${seg.id} saved`, 'ok');
+    if (corrected && !('translation' in body)) {
+      notify(`Line ${seg.id} saved. Its English was written for the old original: Translate again?`, 'ok');
+    } else if (Object.keys(body).length) {
+      notify(`Line ${seg.id} saved`, 'ok');
+    }
     const to = next && index + 1 < state.segments.length ? index + 1 : index;
     select(to, { seek: true, focus: true });
   }
@@ -368,6 +396,41 @@
     } catch (err) {
       if (isConflict(err)) showConflict(index, err);
       else showError(err);
+    }
+  }
+
+  // The server's text engine writes the line's English again; the reply says which engine, and what it
+  // warned of. A line with no text engine, or changed by someone meanwhile, is refused like a save.
+  async function retranslate(index) {
+    if (index < 0) return;
+    if (state.editing === index) {
+      notify('Save or cancel the edit first: the engine translates the original as saved', 'info');
+      return;
+    }
+    const seg = state.segments[index];
+    if (state.translating.has(seg.id)) return;
+    state.translating.add(seg.id);
+    const button = lineNode(index).querySelector('.retranslate');
+    button.disabled = true;
+    button.textContent = 'Translating…';
+    try {
+      const reply = await patchLine(index, { retranslate: true });
+      const done = reply.retranslated;
+      state.corrected.delete(seg.id);
+      state.machine.set(seg.id, done.by);
+      redrawLine(index);
+      state.player.refresh();
+      const what = done.changed ? 'translated again' : 'translated again: the English is the same';
+      const warned = done.warnings.length ? ` (${done.warnings.join('; ')})` : '';
+      notify(`Line ${seg.id} ${what} by ${done.by}${warned}`, done.warnings.length ? 'info' : 'ok');
+    } catch (err) {
+      if (isConflict(err)) showConflict(index, err);
+      else {
+        redrawLine(index);
+        showError(err);
+      }
+    } finally {
+      state.translating.delete(seg.id);
     }
   }
 
@@ -429,6 +492,7 @@
     try {
       const reply = await api('POST', `${base()}/revisions/${revisionId}/undo`);
       state.segments[index] = reply.segment;
+      if (reply.revision.field === 'translation') state.machine.delete(reply.segment.id);
       redrawLine(index);
       state.player.refresh();
       renderReview({ review: reply.review });
@@ -446,6 +510,7 @@
     const index = [...lines().children].indexOf(node);
     const target = event.target;
     if (target.closest('.edit')) return startEdit(index);
+    if (target.closest('.retranslate')) return retranslate(index);
     if (target.closest('.history-toggle')) return toggleHistory(index);
     const undoButton = target.closest('.undo');
     if (undoButton) return undo(index, undoButton.dataset.revision);
@@ -496,6 +561,9 @@
       if (target.matches('button, a')) return;
       event.preventDefault();
       startEdit(Math.max(0, state.index));
+    } else if (key === 't' && state.index >= 0) {
+      event.preventDefault();
+      retranslate(state.index);
     }
   }
 

@@ -1,12 +1,17 @@
 """How often subtitle events meet the rules: tolmach's cues against raw faster-whisper segments.
 
-    python bench/subtitles.py [--seconds 180]
+    python bench/subtitles.py [--seconds 180] [--engine local [--local-model 1.5b|0.5b|FILE]]
 
 Real Russian speech from the bench data (read prose and telephone prompts, one recording after another)
 is run through (a) tolmach's transcribe stage, whose segments (with their English) are cut into cues
 by ``tolmach.subtitles.build_cues``, and (b) raw faster-whisper (same model, beam 5, language ru,
 word timestamps), one SRT event per segment with its text as Whisper wrote it. For each rule the
 share of events that meet it is printed; the gap rule counts consecutive pairs.
+
+With ``--engine local`` the same audio also goes the way ``tolmach translate`` takes it when the local
+language model writes the English: transcript only, then the engine line by line (Whisper's English
+kept for a line it cannot translate); its English cues get a column of their own, and the time of
+both ways is printed (RTF: seconds per second of audio), with seconds a line and the peak RSS.
 """
 
 from __future__ import annotations
@@ -100,6 +105,8 @@ def as_events(cues: Sequence[Cue]) -> list[Event]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=180.0, help="audio to transcribe (default 180)")
+    parser.add_argument("--engine", choices=("local",), default=None, help="also the local LLM's English")
+    parser.add_argument("--local-model", default="1.5b")
     args = parser.parse_args(argv)
     from bench.common import long_audio
 
@@ -114,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tolmach original": shares(as_events(original), rules),
         "tolmach English": shares(as_events(english), rules),
     }
+    if args.engine:
+        local, report = engine_way(audio, args.local_model)
+        columns[f"English ({args.engine})"] = shares(as_events(build_cues(local, rules)[1]), rules)
 
     print(f"audio: {len(audio) / 16000:.1f} s of ru-read and ru-phone; both systems ran in {took:.1f} s")
     print(f"events: raw {len(raw)}, tolmach {len(original)} (from {len(segments)} segments)\n")
@@ -121,7 +131,54 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'share of events meeting':<{width}}  " + "  ".join(f"{name:>18}" for name in columns))
     for rule in columns["raw faster-whisper"]:
         print(f"{rule:<{width}}  " + "  ".join(f"{col[rule]:>18.1%}" for col in columns.values()))
+    if args.engine:
+        print(report)
     return 0
+
+
+def engine_way(audio: np.ndarray, local_model: str) -> tuple[list[Segment], str]:
+    """The audio as ``tolmach translate --engine local`` takes it, and the lines saying how long each
+    way took. The Whisper way (transcript and English in one pass) runs again here, after the models
+    are loaded, so that both times are measured alike."""
+    from bench.common import THREADS, PeakRss, whisper_model
+    from tolmach.asr.decoder import WindowDecoder
+    from tolmach.asr.transcribe import transcribe, whisper_english
+    from tolmach.engines import translate_segments
+    from tolmach.entities import annotate
+    from tolmach.options import Options
+
+    decoder = WindowDecoder(whisper_model())
+    seconds = len(audio) / 16000
+    clock = time.perf_counter()
+    transcribe(audio, decoder, Options(lang="ru", threads=THREADS))
+    whisper_s = time.perf_counter() - clock
+    options = Options(lang="ru", threads=THREADS, engine="local", local_model=local_model)
+    with PeakRss().measure() as rss:
+        clock = time.perf_counter()
+        heard = transcribe(audio, decoder, options.replace(translate=False)).segments
+        heard = annotate(heard, "ru")  # as the pipeline does: the engine is told the names' spelling
+        asr_s = time.perf_counter() - clock
+        spans = [(s.start, s.end) for s in heard]
+
+        def whisper_lines(indices: Sequence[int]) -> list[str]:
+            return whisper_english(audio, decoder, [spans[i] for i in indices], "ru", options)
+
+        clock = time.perf_counter()
+        done, _ = translate_segments(
+            heard, "ru", options, whisper="whisper:base", whisper_lines=whisper_lines
+        )
+        engine_s = time.perf_counter() - clock
+    fell_back = sum(1 for s in done if "fallback" in s.translated_by)
+    total = asr_s + engine_s
+    report = (
+        f"\ntime on {seconds:.0f} s of audio: Whisper's transcript and English {whisper_s:.1f} s (RTF "
+        f"{whisper_s / seconds:.3f}); transcript only {asr_s:.1f} s + engine {engine_s:.1f} s "
+        f"= {total:.1f} s "
+        f"(RTF {total / seconds:.3f}, {total / whisper_s:.2f}x Whisper's)\n"
+        f"engine: {len(done)} lines, {engine_s / max(len(done), 1):.2f} s a line, {fell_back} kept Whisper's "
+        f"English; peak RSS {rss.peak:.0f} MiB (Whisper base and the local model loaded)"
+    )
+    return list(done), report
 
 
 if __name__ == "__main__":

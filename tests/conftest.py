@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,13 +54,29 @@ def archive_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     return home
 
 
-@pytest.fixture(autouse=True)
-def local_llm(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """In this process, too, ``--engine auto`` finds no local model, except in tests marked llm, which
-    need the real one installed (make test installs it: a missing install fails, it is not skipped)."""
+_LLM = {"allowed": False}  # set for the tests marked llm
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_local_llm() -> Iterator[None]:
+    """In this process, too, ``--engine auto`` finds no local model, except in tests marked llm. Patched
+    for the whole session, so that fixtures of module scope (set up before a test's own) see it too."""
     from tolmach.engines import weights
 
-    if request.node.get_closest_marker("llm") is None:
-        monkeypatch.setattr(weights, "local_installed", lambda name="1.5b": False)
-    else:
+    installed = weights.local_installed
+    weights.local_installed = lambda name="1.5b": _LLM["allowed"] and installed(name)  # type: ignore[assignment]
+    yield
+    weights.local_installed = installed  # type: ignore[assignment]
+
+
+@pytest.fixture(autouse=True)
+def local_llm(request: pytest.FixtureRequest, no_local_llm: None) -> Iterator[None]:
+    """Tests marked llm need the real model installed (make test installs it): a missing install fails,
+    it is not skipped."""
+    from tolmach.engines import weights
+
+    _LLM["allowed"] = request.node.get_closest_marker("llm") is not None
+    if _LLM["allowed"]:
         assert weights.local_installed("1.5b"), "the local model is not installed: run 'make test'"
+    yield
+    _LLM["allowed"] = False

@@ -485,3 +485,11 @@ def test_a_worker_loads_the_language_model_once_for_every_clip() -> None:
         done, _ = translate_segments((Segment(1, 0, 1000, text, ""),), "ru", options)
         assert done[0].translated_by.startswith("local:") and done[0].translation
     assert local_engine.load_runtime.cache_info().misses == 1
+
+
+@pytest.mark.llm
+def test_the_same_lines_give_the_same_english_whatever_came_before(real: LocalEngine) -> None:
+    lines = ["Нас просто морально сломало наше командование.", "Мы стоим."]
+    before = real.run(lines, Context(source_lang="ru", speakers=("S1", "S1"))).lines
+    real.run(["Киев — столица Украины, там живут миллионы людей."], Context(source_lang="ru", kind="text"))
+    assert real.run(lines, Context(source_lang="ru", speakers=("S1", "S1"))).lines == before

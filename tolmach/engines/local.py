@@ -78,7 +78,14 @@ class _Stopped(Exception):
 
 
 class LlamaRuntime:
-    """A GGUF loaded by llama-cpp-python; one generation at a time (the library is not thread-safe)."""
+    """A GGUF loaded by llama-cpp-python; one generation at a time (the library is not thread-safe).
+
+    llama.cpp keeps what it has evaluated and reuses the longest common prefix on the next call. Within
+    a conversation that is what makes a line cost only its own tokens. Across conversations it would
+    make the English depend on what the process translated before (a prefix evaluated in another batch
+    gives slightly different numbers, and greedy decoding can tip on them), so each conversation starts
+    from an empty cache: the same clip gives the same English in any process, as the run key promises.
+    """
 
     def __init__(self, path: str, label: str, threads: int, gpu_layers: int) -> None:
         llama_cpp = _llama_cpp()
@@ -102,6 +109,8 @@ class LlamaRuntime:
             return scores
 
         with self._lock:
+            if len(messages) <= 2:  # a conversation's first question: read from scratch (see ``fresh``)
+                self._llm.reset()
             try:
                 reply = self._llm.create_chat_completion(
                     messages,

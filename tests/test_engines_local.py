@@ -54,7 +54,9 @@ class ScriptedRuntime:
 def question(messages: list[dict[str, str]]) -> str:
     """The text of the line asked about last (the first user message that is not a complaint)."""
     asked = [m["content"] for m in messages if m["role"] == "user" and m["content"].startswith("Line ")]
-    return asked[-1].split(": ", 1)[1]
+    found = re.fullmatch(r"Line \d+(?: \([^)]*\))?: (.*)", asked[-1], re.DOTALL)
+    assert found, asked[-1]
+    return found.group(1)
 
 
 def english_of(messages: list[dict[str, str]]) -> str:
@@ -109,7 +111,8 @@ def test_the_prompt_carries_transcript_speakers_glossary_and_names() -> None:
     assert "«Бахмут»: Bakhmut" in system
     for n, (who, line) in enumerate(zip(("S1", "S2", "S1"), LINES, strict=True), 1):
         assert f"{n}. {who}: {line}" in system
-    assert runtime.calls[1][-1]["content"] == f"Line 2 (S2, shown 2.5 s): {LINES[1]}"
+    assert runtime.calls[1][-1]["content"] == f"Line 2 (S2, shown 2.5 s: at most 42 characters): {LINES[1]}"
+    assert runtime.calls[2][-1]["content"].startswith("Line 3 (S1, shown 0.9 s: at most 24 characters)")
 
 
 @pytest.mark.parametrize(
@@ -178,6 +181,40 @@ def test_a_known_name_must_be_spelled_as_known() -> None:
     outcome = chosen.run([line], Context(source_lang="ru", names=(("Бахмут", "Bakhmut"),)))
     assert outcome.lines == ("We stand near Bakhmut.",)
     assert "write the names as Bakhmut" in runtime.calls[1][-1]["content"]
+
+
+def test_english_too_long_to_read_is_asked_again_shorter() -> None:
+    answers = iter(
+        [
+            '{"en": "We absolutely do not at all refuse to go on serving in the army."}',
+            '{"en": "We do not refuse to serve."}',
+        ]
+    )
+    chosen, runtime = engine(lambda _m: next(answers))
+    outcome = chosen.run(LINES[:1], context(fallback=WHISPER[:1], durations=(1500,)))
+    assert outcome.lines == ("We do not refuse to serve.",)
+    assert "at most 25 characters, not 64" in runtime.calls[1][-1]["content"]
+    assert any("1 lines asked again for English short enough" in e for e in outcome.events)
+
+
+def test_when_shortening_fails_the_shorter_usable_answer_is_kept() -> None:
+    first = "We absolutely do not refuse to serve."
+    answers = iter(
+        [json.dumps({"en": first}), '{"en": "We absolutely do not at all refuse to serve, not at all."}']
+    )
+    chosen, _ = engine(lambda _m: next(answers))
+    assert chosen.run(LINES[:1], context(fallback=WHISPER[:1], durations=(1000,))).lines == (first,)
+    answers = iter([json.dumps({"en": first}), '{"en": "Мы"}'])  # the second is unusable: keep the first
+    chosen, _ = engine(lambda _m: next(answers))
+    outcome = chosen.run(LINES[:1], context(fallback=WHISPER[:1], durations=(1000,)))
+    assert outcome.lines == (first,) and outcome.fallback == ("",)
+
+
+def test_text_has_no_reading_limit() -> None:
+    long = "This is a long paragraph of English that goes on for quite a while, and never repeats itself."
+    chosen, runtime = engine(lambda _m: json.dumps({"en": long}))
+    outcome = chosen.run(["Длинный абзац текста."], Context(source_lang="ru", kind="text", durations=(500,)))
+    assert outcome.fallback == ("",) and len(runtime.calls) == 1
 
 
 def test_a_hung_runtime_is_abandoned_and_the_rest_keep_their_fallbacks() -> None:

@@ -49,7 +49,8 @@ AROUND = 6  # transcript lines shown before and after a stretch
 WHOLE = 48  # a transcript this short is shown whole
 CONTEXT_TOKENS = 8192  # llama.cpp context: the excerpt, the instructions and twenty question-answer pairs
 LINE_SECONDS = 90.0  # one answer may take this long before the runtime counts as hung (typical: 1-3 s)
-READING_CPS = 17  # characters a second the prompt asks for (subtitles are read at 17-20)
+READING_CPS = 17  # characters a second a line's English may have (the cue rules allow 20)
+MIN_LIMIT = 24  # characters: a line shown for a moment may still say a few words
 SCHEMA = {
     "type": "object",
     "properties": {"en": {"type": "string"}},
@@ -220,9 +221,12 @@ class LocalEngine(Engine):
                 if not lines[i].strip():
                     english[i] = ""
                     continue
+                limit = reading_limit(context, i)
                 question = {"role": "user", "content": ask(lines[i], at[i], context, i)}
                 try:
-                    answer, problem = self._answer(runtime, messages, question, lines[i], context, events)
+                    answer, problem = self._answer(
+                        runtime, messages, question, lines[i], context, events, limit
+                    )
                 except TimeoutError:
                     hung = True
                     failed[i] = "local model hung"
@@ -253,24 +257,31 @@ class LocalEngine(Engine):
         source: str,
         context: Context,
         events: Counter[str],
+        limit: int | None = None,
     ) -> tuple[str, str]:
-        """(English, "") for one line, asking twice at most; ("", problem) when both answers fail."""
+        """(English, "") for one line, asking twice at most; ("", problem) when no answer is usable.
+
+        An answer that passes ``check_line`` but misspells a known name, or is longer than ``limit``
+        characters (more than can be read while the line is shown), is asked for again once; the better
+        of the two usable answers is kept (the shorter, when length was the problem)."""
         asked = [*messages, question]
         problem = ""
+        usable, too_long = "", False
         for attempt in range(2):
             reply = self._call(runtime, asked, max_tokens=max_tokens(source))
             english, problem = parse(reply)
-            if not problem:
-                problem = check_line(source, english)
-            if not problem:
-                missing = [en for src, en in context.names if _names(src, source) and en not in english]
-                if missing and attempt == 0:
-                    problem = f"write the names as {', '.join(missing)}"
-                    events["names asked again"] += 1
-                else:
-                    return english, ""
-            else:
+            problem = problem or check_line(source, english)
+            if problem:
                 events["answer refused"] += 1
+            else:
+                wanting = _wanting(english, source, context, limit)
+                if not wanting or attempt == 1:
+                    if usable and too_long and len(usable) < len(english):
+                        return usable, ""
+                    return english, ""
+                usable, too_long = english, wanting.startswith("too long")
+                events["shortened" if too_long else "names asked again"] += 1
+                problem = wanting
             asked = [
                 *asked,
                 {"role": "assistant", "content": reply},
@@ -280,7 +291,7 @@ class LocalEngine(Engine):
                     f'into English only, as {{"en": "..."}}.',
                 },
             ]
-        return "", problem
+        return (usable, "") if usable else ("", problem)
 
     def _call(self, runtime: Runtime, messages: list[dict[str, str]], *, max_tokens: int) -> str:
         """``runtime.complete`` on a thread of its own, waited for until the deadline (and a grace): a
@@ -325,8 +336,8 @@ def instructions(
     ]
     if speech:
         rules.append(
-            f"Write plain, concise subtitle English that can be read in the time the line is shown "
-            f"(about {READING_CPS} characters a second), without losing any fact."
+            "Write plain, concise subtitle English that can be read in the time the line is shown: each "
+            "question says how many characters at most. Shorten wording, never facts."
         )
     if context.glossary:
         rules.append(
@@ -355,13 +366,37 @@ def instructions(
 
 
 def ask(line: str, place: int, context: Context, index: int) -> str:
-    """The question for one line: its number, speaker, how long it is shown, and its text."""
+    """The question for one line: its number, speaker, how long it is shown (and so how many characters
+    its English may have), and its text."""
     about = []
     if index < len(context.speakers) and context.speakers[index]:
         about.append(context.speakers[index])
-    if index < len(context.durations) and context.durations[index] > 0:
-        about.append(f"shown {context.durations[index] / 1000:.1f} s")
+    limit = reading_limit(context, index)
+    if limit is not None:
+        about.append(f"shown {context.durations[index] / 1000:.1f} s: at most {limit} characters")
     return f"Line {place + 1}{' (' + ', '.join(about) + ')' if about else ''}: {line}"
+
+
+def reading_limit(context: Context, index: int) -> int | None:
+    """The most characters a subtitle line's English may have to be read while it is shown (at
+    ``READING_CPS``, a little under the cue rules' 20 a second, as cues lose a gap to their neighbours);
+    None for text, or when the duration is not known."""
+    if context.kind != "speech" or index >= len(context.durations) or context.durations[index] <= 0:
+        return None
+    return max(MIN_LIMIT, context.durations[index] * READING_CPS // 1000)
+
+
+def _wanting(english: str, source: str, context: Context, limit: int | None) -> str:
+    """What a usable answer could do better: a known name spelled otherwise, or too long to read."""
+    missing = [en for src, en in context.names if _names(src, source) and en not in english]
+    if missing:
+        return f"write the names as {', '.join(missing)}"
+    if limit is not None and len(english) > limit:
+        return (
+            f"too long to read while the line is shown: at most {limit} characters, not {len(english)}; "
+            "say the same more briefly, keeping every negation, number and name"
+        )
+    return ""
 
 
 def max_tokens(source: str) -> int:
@@ -424,6 +459,8 @@ def _report(events: Counter[str], problems: list[str], fell_back: int, timeout: 
         out.append(f"local: {events['answer refused']} answers refused ({problems[0] if problems else '?'})")
     if events["hung"]:
         out.append(f"local: the model did not answer within {timeout:.0f} s; the lines after it kept theirs")
+    if events["shortened"]:
+        out.append(f"local: {events['shortened']} lines asked again for English short enough to read")
     if fell_back:
         out.append(f"local: {fell_back} lines kept their fallback")
     return tuple(out)

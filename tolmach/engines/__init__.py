@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tolmach.engines.base import Context, Engine, EngineError, Outcome, Term, is_local_url, refuse_remote
 from tolmach.engines.llm import LlmEngine
@@ -148,15 +148,7 @@ def translate_segments(
         return segments, ()
     lines = [s.text for s in segments]
     fallback = tuple(s.translation for s in segments) if whisper_lines is None else ()
-    context = Context(
-        source_lang=language,
-        glossary=glossary_terms(glossary, lines, language),
-        fallback=fallback,
-        fallback_by=whisper,
-        speakers=tuple(s.speaker or "" for s in segments),
-        names=entity_names(segments),
-        durations=tuple(max(0, s.end - s.start) for s in segments),
-    )
+    context = segment_context(segments, language, glossary, fallback=fallback, fallback_by=whisper)
     outcome = engine.run(lines, context, progress)
     english = list(outcome.lines)
     missing = [i for i, why in enumerate(outcome.fallback) if why]
@@ -196,21 +188,33 @@ def retranslate(
         )
     wanted = sorted(set(numbers))
     chosen = [segments[by_id[n]] for n in wanted]
-    lines = [s.text for s in chosen]
-    context = Context(
-        source_lang=language,
-        glossary=glossary_terms(glossary, lines, language),
+    context = segment_context(
+        chosen,
+        language,
+        glossary,
         fallback=tuple(s.translation for s in chosen),
-        speakers=tuple(s.speaker or "" for s in chosen),
-        names=entity_names(chosen),
         document=tuple(s.text for s in segments),
         at=tuple(by_id[n] for n in wanted),
         document_speakers=tuple(s.speaker or "" for s in segments),
-        durations=tuple(max(0, s.end - s.start) for s in chosen),
     )
-    outcome = engine.run(lines, context)
+    outcome = engine.run([s.text for s in chosen], context)
     done = {n: text for n, text, why in zip(wanted, outcome.lines, outcome.fallback, strict=True) if not why}
     return done, outcome.events, engine.label
+
+
+def segment_context(
+    segments: Sequence[Segment], language: str, glossary: Glossary | None, **more: Any
+) -> Context:
+    """What an engine is told about ``segments`` besides their text: the glossary terms they use, each
+    line's speaker and duration, the names they have an English spelling for; ``more`` the rest."""
+    return Context(
+        source_lang=language,
+        glossary=glossary_terms(glossary, [s.text for s in segments], language),
+        speakers=tuple(s.speaker or "" for s in segments),
+        names=entity_names(segments),
+        durations=tuple(max(0, s.end - s.start) for s in segments),
+        **more,
+    )
 
 
 def entity_names(segments: Sequence[Segment]) -> tuple[tuple[str, str], ...]:

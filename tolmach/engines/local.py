@@ -160,7 +160,6 @@ class LocalEngine(Engine):
         self.options = options
         self.timeout = timeout
         self._runtime = runtime
-        self._model = ""
         if runtime is None:
             from tolmach.engines.weights import LOCAL_MODELS
 

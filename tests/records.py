@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from tolmach.records import Entity, MediaInfo, ModelInfo, Segment, Transcript, Word
+from tolmach.records import Entity, Flag, MediaInfo, ModelInfo, Segment, Transcript, Word
 
 LINES = [
     ("Мы стояли под Бахмутом три недели.", "We stood near Bakhmut for three weeks."),
@@ -41,7 +41,7 @@ def make_transcript(path: Path, lines: list[tuple[str, str]] = LINES, language: 
                 words=(Word((i - 1) * 3000, (i - 1) * 3000 + 400, " " + text.split()[0], 0.9),),
                 avg_logprob=-0.25,
                 doubtful=i == 3,
-                flags=("low-logprob",) if i == 3 else (),
+                flags=(Flag("low-logprob", "unsure"),) if i == 3 else (),
                 speaker="S1" if i % 2 else "S2",
                 entities=entities,
                 notes=("мобик (mobik): mobilised soldier, derogatory",) if i == 3 else (),

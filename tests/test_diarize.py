@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tolmach.diarize import Turn, assign_speakers, diarize, require_diarize
 from tolmach.errors import MissingExtraError
-from tolmach.records import Segment, Word
+from tolmach.records import Flag, Segment, Word
 
 DATA = Path(__file__).parent / "data"
 PHONE = ("tt-allbusy", "vm-nobox", "privacy-unident", "ss-noservice")
@@ -174,7 +174,7 @@ CHANGING = Segment(
     ),
     avg_logprob=-1.2,
     doubtful=True,
-    flags=("low-logprob",),
+    flags=(Flag("low-logprob", "unsure"),),
     speech_ratio=0.8,
 )
 
@@ -199,7 +199,7 @@ def test_a_segment_is_split_where_the_voice_changes() -> None:
         assert (piece.avg_logprob, piece.doubtful, piece.flags, piece.speech_ratio) == (
             -1.2,
             True,
-            ("low-logprob",),
+            (Flag("low-logprob", "unsure"),),
             0.8,
         )
     assert result[0].text == "Я был там." and result[3].text == "Да."

@@ -12,7 +12,7 @@ import pytest
 
 from tolmach.errors import InputError, OptionsError
 from tolmach.options import ALL_FORMATS, Options
-from tolmach.records import Cue, MediaInfo, ModelInfo, Segment, Stream, Transcript, Word
+from tolmach.records import Cue, Flag, MediaInfo, ModelInfo, Segment, Stream, Transcript, Word
 from tolmach.subtitles import (
     FORMATS,
     LABEL_TRANSCRIPT,
@@ -62,7 +62,7 @@ SEGMENTS = (
         avg_logprob=-1.5,
         min_word_probability=0.25,
         doubtful=True,
-        flags=("low-logprob", "low-word-probability"),
+        flags=(Flag("low-logprob", "unsure line"), Flag("low-word-probability", "unsure word «Гром»")),
         speaker="S2",
     ),
 )
@@ -234,7 +234,10 @@ def test_json_round_trips_exactly_and_carries_everything() -> None:
     }
     assert (second["doubtful"], second["flags"], second["speaker"]) == (
         True,
-        ["low-logprob", "low-word-probability"],
+        [
+            {"kind": "low-logprob", "detail": "unsure line"},
+            {"kind": "low-word-probability", "detail": "unsure word «Гром»"},
+        ],
         "S2",
     )
     assert second["words"][1] == {"start": 6200, "end": 6600, "text": " «Гром»", "probability": 0.875}
@@ -281,7 +284,8 @@ def test_txt_is_a_readable_transcript_with_header_and_labels() -> None:
         "\n"
         "[00:00:05.600 → 00:00:07.100] S2: Позывной «Гром» на связи.\n"
         "    EN: Call sign <Thunder> & co. on the line.\n"
-        "    CHECK: low-logprob, low-word-probability\n"
+        "    CHECK: unsure line\n"
+        "    CHECK: unsure word «Гром»\n"
     )
 
 

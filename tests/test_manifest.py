@@ -33,7 +33,7 @@ from tolmach.publish import (
     untrust,
     verify_manifest,
 )
-from tolmach.records import ClipInfo, Edit, MediaInfo, ModelInfo, Segment, Stream, Transcript
+from tolmach.records import ClipInfo, Edit, Flag, MediaInfo, ModelInfo, Segment, Stream, Transcript
 from tolmach.subtitles import LABEL_TRANSLATION, render
 from tolmach.subtitles.formats.base import UNTRANSLATED
 
@@ -56,7 +56,7 @@ SEGMENTS = (
         " Позывной «Гром».",
         "Call sign Grom.",
         doubtful=True,
-        flags=("low-confidence",),
+        flags=(Flag("low-confidence", "unsure"),),
         speaker="S2",
     ),
     Segment(4, 27500, 30000, " Да.", "", speaker="S1"),

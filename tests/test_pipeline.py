@@ -199,7 +199,7 @@ def test_translation_off_leaves_english_empty(untranslated: Transcript) -> None:
     assert untranslated.segments
     assert all(s.translation == "" for s in untranslated.segments)
     assert "улицу" in norm(" ".join(s.text for s in untranslated.segments))
-    assert not any("translation" in f for s in untranslated.segments for f in s.flags)
+    assert not any("translation" in f.kind for s in untranslated.segments for f in s.flags)
 
 
 def test_translation_off_writes_no_english_files(untranslated: Transcript, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from tolmach.publish import (
     quotes_markdown,
     thread_sections,
 )
-from tolmach.records import ClipInfo, MediaInfo, ModelInfo, Segment, Stream, Transcript
+from tolmach.records import ClipInfo, Flag, MediaInfo, ModelInfo, Segment, Stream, Transcript
 from tolmach.subtitles import LABEL_TRANSLATION
 
 
@@ -75,7 +75,7 @@ SEGMENTS = (
         "Call sign <script>alert(1)</script> *Grom* [sic] & co_op.",
         avg_logprob=-1.5,
         doubtful=True,
-        flags=("low-confidence", "unsure-word"),
+        flags=(Flag("low-confidence", "unsure line"), Flag("unsure-word", "unsure word")),
         speaker="S2",
     ),
     Segment(4, 25000, 27000, "", "", speaker="S2"),
@@ -169,7 +169,7 @@ def test_thread_quote_chosen_by_id_is_marked_when_doubtful_and_reviewer_replaces
 
 def test_thread_without_speakers_or_sure_lines_has_no_tags_and_no_pull_quote() -> None:
     doubtful = make_transcript(
-        Segment(1, 0, 2000, "Раз.", "One.", doubtful=True, flags=("repetitive",)),
+        Segment(1, 0, 2000, "Раз.", "One.", doubtful=True, flags=(Flag("repetitive", "repeats itself"),)),
         Segment(2, 2500, 4000, "Два.", "Two.", doubtful=True),
         duration_ms=3_725_000,
     )
@@ -239,7 +239,7 @@ def test_thread_posts_fit_are_numbered_and_keep_every_word(
                 text,
                 english,
                 doubtful=doubtful,
-                flags=flags,
+                flags=tuple(Flag(kind, kind) for kind in flags),
                 speaker=speaker,
                 notes=tuple(notes_),
             )
@@ -274,7 +274,7 @@ def test_thread_posts_fit_are_numbered_and_keep_every_word(
     # ... and every audible line's English is in the translation part, whole.
     body = "\n".join(sections[1])
     for s in segments:
-        if s.text.strip() and "inaudible" not in s.flags and s.translation.split():
+        if s.text.strip() and "inaudible" not in [f.kind for f in s.flags] and s.translation.split():
             assert " ".join(s.translation.split()) in body
 
 
@@ -318,7 +318,7 @@ def test_quotes_markdown_exact() -> None:
             "",
             "## Line 3 · 0:09–0:11 · S2 · DOUBTFUL",
             "",
-            "- **⚠ Doubtful (low-confidence, unsure-word):** check it against the audio before quoting",
+            "- **⚠ Doubtful (unsure line; unsure word):** check it against the audio before quoting",
             r"- **Original (ru):** Позывной \<script\>alert\(1\)\</script\> «Гром».",
             r"- **English:** Call sign \<script\>alert\(1\)\</script\> \*Grom\* \[sic\] \& co\_op.",
             "",
@@ -368,7 +368,7 @@ def test_quotes_html_escapes_everything_from_the_transcript_and_marks_doubt() ->
     text = "".join(parser.text)
     assert "Call sign <script>alert(1)</script> *Grom* [sic] & co_op." in text  # shown literally
     assert '<article class="quote doubtful" id="line-3">' in page
-    assert '<p class="doubt">⚠ Doubtful (low-confidence, unsure-word): check it against the audio' in page
+    assert '<p class="doubt">⚠ Doubtful (unsure line; unsure word): check it against the audio' in page
     assert '<article class="quote" id="line-1">' in page
     assert f'<dd class="label">{LABEL_TRANSLATION}</dd>' in page
     assert f"<code>{'ab' * 32}</code>" in page

@@ -135,7 +135,8 @@ def test_list_and_get_a_clip(api: TestClient, clip_id: str) -> None:
         "id", "start", "end", "speaker", "text", "translation", "doubtful", "flags", "notes",
         "entities", "confidence", "reviewed", "version",
     }  # fmt: skip
-    assert data["segments"][2]["doubtful"] and data["segments"][2]["flags"] == ["low-logprob"]
+    assert data["segments"][2]["doubtful"]
+    assert data["segments"][2]["flags"] == [{"kind": "low-logprob", "detail": "unsure"}]
     line = api.get(f"/api/clips/{clip_id}/segments/2")
     assert line.json() == data["segments"][1]
     assert (line.json()["version"], line.headers["etag"]) == (1, '"1"')

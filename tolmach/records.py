@@ -74,8 +74,9 @@ class Segment:
     compression_ratio: float = 1.0  # gzip ratio of the text; high means repetition
     min_word_probability: float = 1.0  # lowest word probability in the segment
     speech_ratio: float = 1.0  # share of the segment that the VAD found to be speech
-    doubtful: bool = False  # a human should look at this line
-    flags: tuple[str, ...] = ()  # why it is doubtful, e.g. ("low-logprob",)
+    doubtful: bool = False  # a human should look at this line: it has a flag not dismissed
+    flags: tuple[Flag, ...] = ()  # why it is doubtful: the speech model's doubts, then the line checks'
+    dismissed: tuple[Flag, ...] = ()  # line checks a reviewer dismissed for this text and this English
     speaker: str | None = None  # "S1", "S2", ... once speakers are assigned
     entities: tuple[Entity, ...] = ()  # people, places, units ... named in ``text``
     notes: tuple[str, ...] = ()  # translator's notes, e.g. from the glossary
@@ -84,6 +85,18 @@ class Segment:
     # an engine's answer was refused and Whisper's line kept: "whisper:base (fallback: llm answer invalid)"
     translated_by: str = ""
     version: int = 1  # the archive row's version, +1 per accepted edit: a stale write is refused (not output)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """Why a line is doubtful: what kind of doubt, and the reason a reviewer reads at a glance.
+
+    The speech model's kinds (``low-confidence``, ``maybe-no-speech`` ...) come from the hallucination
+    guard; the line checks' kinds (``number``, ``name``, ``negation`` ...) from ``tolmach.checks``.
+    """
+
+    kind: str  # e.g. "number"
+    detail: str  # e.g. "number 85 in the original is missing in the English"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 
+from tolmach.records import Flag
+
 # Lines Whisper is known to invent, normalised (lower case, letters and digits only, single spaces).
 # Sources: the Whisper and faster-whisper issue trackers, and our own silence and music tests.
 # Credit lines start the same way and end in any name: they match as prefixes.
@@ -60,13 +62,11 @@ class LineEvidence:
     """What the guard looks at for one line."""
 
     text: str
-    translation: str
     avg_logprob: float
     no_speech_prob: float
     compression_ratio: float
     min_word_probability: float
     speech_ratio: float  # mean VAD speech probability under the line
-    translated: bool  # whether a translation was asked for
 
 
 def compression_ratio(text: str) -> float:
@@ -117,26 +117,25 @@ def is_hallucination(e: LineEvidence) -> bool:
     )
 
 
-def flags_for(e: LineEvidence) -> tuple[str, ...]:
-    """Reasons a human should check this line; empty when nothing looks wrong."""
+def flags_for(e: LineEvidence) -> tuple[Flag, ...]:
+    """The speech model's reasons a human should check this line; empty when nothing looks wrong.
+
+    Only the recognition is judged here; the English is checked against the original after the engine
+    that wrote it (``tolmach.checks``), whoever that was.
+    """
     flags = []
     if e.avg_logprob < LOW_LOGPROB:
-        flags.append("low-confidence")
+        flags.append(Flag("low-confidence", "the speech model was unsure of this line: listen to it"))
     if e.no_speech_prob > HIGH_NO_SPEECH:
-        flags.append("maybe-no-speech")
+        flags.append(Flag("maybe-no-speech", "the speech model doubts anything was said here"))
     if e.compression_ratio > HIGH_COMPRESSION:
-        flags.append("repetitive")
+        flags.append(Flag("repetitive", "the original repeats itself, as the speech model does when it loops"))
     if e.min_word_probability < LOW_WORD_PROBABILITY:
-        flags.append("unsure-word")
+        flags.append(Flag("unsure-word", "a word of the original is very uncertain: listen to it"))
     if e.speech_ratio < LOW_SPEECH_RATIO:
-        flags.append("little-speech")
+        flags.append(Flag("little-speech", "little of this line's audio sounds like speech"))
     if is_known_phrase(e.text):
-        flags.append("known-hallucination-phrase")
-    if e.translated:
-        if not e.translation.strip():
-            flags.append("no-translation")
-        elif CYRILLIC.search(e.translation):
-            flags.append("untranslated-text")
-        if compression_ratio(e.translation) > HIGH_COMPRESSION:
-            flags.append("repetitive-translation")
+        flags.append(
+            Flag("known-hallucination-phrase", "the speech model is known to invent this phrase over noise")
+        )
     return tuple(flags)

@@ -143,7 +143,7 @@ def transcribe(
                 progress(done_ms)
     clock.lap("decode")
     lines.sort(key=lambda line: line.window.to_original(line.start))
-    segments = _to_segments(lines, probs, options.translate)
+    segments = _to_segments(lines, probs)
     dropped = len(lines) - len(segments)
     if dropped:
         warnings.append(f"dropped {dropped} line(s) that looked invented over non-speech audio")
@@ -218,7 +218,7 @@ def _stretches(windows: list[Window], count: int) -> list[list[Region]]:
     return [[r for w in windows[i : i + size] for r in w.regions] for i in range(0, len(windows), size)]
 
 
-def _to_segments(lines: list[RawLine], probs: np.ndarray, translated: bool) -> tuple[Segment, ...]:
+def _to_segments(lines: list[RawLine], probs: np.ndarray) -> tuple[Segment, ...]:
     segments: list[Segment] = []
     last_end = 0
     for line in lines:
@@ -233,13 +233,11 @@ def _to_segments(lines: list[RawLine], probs: np.ndarray, translated: bool) -> t
         end = max(end, start + 1)
         evidence = guard.LineEvidence(
             text=line.text,
-            translation=line.translation,
             avg_logprob=line.avg_logprob,
             no_speech_prob=line.no_speech_prob,
             compression_ratio=guard.compression_ratio(line.text),
             min_word_probability=min((w.probability for w in words), default=1.0),
             speech_ratio=speech_ratio(probs, start, end),
-            translated=translated,
         )
         if guard.is_hallucination(evidence):
             continue

@@ -72,7 +72,7 @@ def span(start: int, end: int) -> str:
 
 def is_inaudible(segment: Segment) -> bool:
     """True when the line has no words to publish: empty text, or flagged as not speech."""
-    return not segment.text.strip() or bool(INAUDIBLE_FLAGS.intersection(segment.flags))
+    return not segment.text.strip() or any(f.kind in INAUDIBLE_FLAGS for f in segment.flags)
 
 
 def english(transcript: Transcript, segment: Segment) -> str:
@@ -84,8 +84,8 @@ def english(transcript: Transcript, segment: Segment) -> str:
 
 
 def doubt_reasons(segment: Segment) -> str:
-    """Why a doubtful line is doubtful, for a reader: its flags, or just "doubtful" when it has none."""
-    return ", ".join(segment.flags) if segment.flags else "doubtful"
+    """Why a doubtful line is doubtful, for a reader: its flags' reasons, or "doubtful" when it has none."""
+    return "; ".join(f.detail for f in segment.flags) if segment.flags else "doubtful"
 
 
 def segment_by_id(transcript: Transcript, segment_id: int) -> Segment:

@@ -98,7 +98,7 @@ def build_manifest(
                 "text_sha256": line_sha256(s.text),
                 "translation_sha256": line_sha256(s.translation),
                 "doubtful": s.doubtful,
-                "flags": list(s.flags),
+                "flags": [f.kind for f in s.flags],
                 # the engine and model that wrote the English (with a fallback's reason), when known
                 **({"translated_by": s.translated_by} if s.translated_by else {}),
             }

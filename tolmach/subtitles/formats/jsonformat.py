@@ -23,7 +23,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from tolmach.errors import InputError
-from tolmach.records import Cue, Entity, MediaInfo, ModelInfo, Segment, Stream, Transcript, Word
+from tolmach.records import Cue, Entity, Flag, MediaInfo, ModelInfo, Segment, Stream, Transcript, Word
 from tolmach.subtitles.cues import CuePair
 from tolmach.subtitles.formats.base import OutputFormat, labels
 
@@ -159,7 +159,8 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "text": s.text,
         "translation": s.translation,
         "doubtful": s.doubtful,
-        "flags": list(s.flags),
+        "flags": [{"kind": f.kind, "detail": f.detail} for f in s.flags],
+        **({"dismissed": [{"kind": f.kind, "detail": f.detail} for f in s.dismissed]} if s.dismissed else {}),
         "notes": list(s.notes),
         "reviewed": s.reviewed,
         "entities": [{name: getattr(e, name) for name in ENTITY_FIELDS} for e in s.entities],
@@ -234,7 +235,8 @@ def segment_from_dict(s: dict[str, Any]) -> Segment:
         translation=s["translation"],
         words=tuple(Word(w["start"], w["end"], w["text"], w["probability"]) for w in s["words"]),
         doubtful=s["doubtful"],
-        flags=tuple(s["flags"]),
+        flags=tuple(flag_from_json(f) for f in s["flags"]),
+        dismissed=tuple(flag_from_json(f) for f in s.get("dismissed", ())),
         speaker=s["speaker"],
         # notes and entities came after the first release of the schema: optional when reading
         notes=tuple(s.get("notes", ())),
@@ -243,6 +245,13 @@ def segment_from_dict(s: dict[str, Any]) -> Segment:
         entities=tuple(Entity(**{k: e[k] for k in ENTITY_FIELDS}) for e in s.get("entities", ())),
         **confidence,
     )
+
+
+def flag_from_json(value: Any) -> Flag:
+    """A flag as written since flags carry their reason, or a bare kind as older transcripts hold it."""
+    if isinstance(value, str):
+        return Flag(value, value)
+    return Flag(str(value["kind"]), str(value["detail"]))
 
 
 def _tuples(value: Any) -> Any:

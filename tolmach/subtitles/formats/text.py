@@ -42,7 +42,9 @@ def block(s: Segment) -> list[str]:
         lines.append(f"    EN: {s.translation.strip()}")
     lines.extend(f"    NOTE: {note}" for note in s.notes)
     if s.doubtful:
-        lines.append(f"    CHECK: {', '.join(s.flags) or 'doubtful'}")
+        lines.extend(f"    CHECK: {f.detail}" for f in s.flags)
+        if not s.flags:
+            lines.append("    CHECK: doubtful")
     return lines
 
 

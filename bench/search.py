@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DATA, ROOT, clips
 from tolmach.archive import Archive, Filters, search
-from tolmach.records import ClipInfo, Entity, MediaInfo, ModelInfo, Segment, Transcript
+from tolmach.records import ClipInfo, Entity, Flag, MediaInfo, ModelInfo, Segment, Transcript
 
 SEGMENTS = 100_000
 PER_CLIP = 200
@@ -164,7 +164,7 @@ def fake_clips(lines: dict[str, list[Line]], total: int, folder: Path) -> Iterat
             line = pool[(at + k) % len(pool)]
             end = clock + max(1000, 60 * len(line.text))  # about 16 characters a second
             doubtful = rng.random() < 0.05
-            flags = ("low-logprob",) if doubtful else ()
+            flags = (Flag("low-logprob", "sampled as doubtful"),) if doubtful else ()
             segments.append(
                 Segment(
                     k + 1,

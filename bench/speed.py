@@ -11,6 +11,8 @@ For each input length (real Russian speech from the bench data, recordings one a
 - raw x2:   raw transcription and then raw translation (what a user without tolmach runs)
 - tolmach transcript:             tolmach, transcript only
 - tolmach transcript+translation: what ``tolmach translate`` does
+- line checks: ``tolmach.checks`` on that run's lines (entities found first, as the pipeline does),
+            as a share of that run's decoding time (issue 14: under 2%)
 
 Ratios are against ``raw`` measured in the same run (machines here are noisy: compare ratios, not
 seconds). Peak RSS is sampled every 50 ms during each run; the model is loaded before any timing.
@@ -80,6 +82,24 @@ def main(minutes: list[float], repeat: int) -> None:
                 best, peak = min(best, t), max(peak, rss.peak)
             base = base or best
             print(f"{name:34}{best:9.1f}{best / seconds:8.3f}{best / base:8.2f}{peak:14.0f}{lines:7d}")
+        checks_share(audio, decoder, options, best)
+
+
+def checks_share(audio, decoder, options, decode_s):  # type: ignore[no-untyped-def]
+    """Print what the line checks cost against the decoding of the same lines (best of 3)."""
+    from tolmach.checks import check_segments
+    from tolmach.entities import annotate
+    from tolmach.translate import load_glossary
+
+    segments = annotate(transcribe(audio, decoder, options).segments, "ru")
+    glossary = load_glossary()
+    best = min(timed(lambda s: check_segments(s, "ru", glossary), segments)[1] for _ in range(3))
+    doubtful = sum(1 for s in check_segments(segments, "ru", glossary) if s.doubtful)
+    print(
+        f"{'line checks':34}{best:9.3f}{'':8}{'':8}{'':14}{len(segments):7d}"
+        f"   {100 * best / decode_s:.2f}% of the decode, {1000 * best / max(1, len(segments)):.2f} ms a line,"
+        f" {doubtful} doubtful"
+    )
 
 
 if __name__ == "__main__":

@@ -292,7 +292,15 @@ def test_other_languages_give_nothing_and_never_load_natasha(monkeypatch: pytest
 
 def test_annotate_keeps_order_and_every_other_field() -> None:
     segments = [
-        Segment(1, 0, 2000, "Я видел Владимира", "I saw Vladimir", flags=(Flag("low-logprob", "unsure"),), speaker="S1"),
+        Segment(
+            1,
+            0,
+            2000,
+            "Я видел Владимира",
+            "I saw Vladimir",
+            flags=(Flag("low-logprob", "unsure"),),
+            speaker="S1",
+        ),
         Segment(2, 2000, 4000, "Путина вчера в Бахмуте.", "Putin yesterday in Bakhmut.", doubtful=True),
         Segment(3, 4000, 5000, "", ""),
         Segment(4, 5000, 9000, "Сергей Шойгу приехал в 85-ю бригаду.", "Sergei Shoigu came to the 85th."),

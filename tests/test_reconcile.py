@@ -65,3 +65,29 @@ def test_no_english_at_all_gives_one_untranslated_line() -> None:
 
 def test_no_source_gives_no_lines() -> None:
     assert reconcile([], [line(0, 1000, "A")], tolerance_ms=1500) == []
+
+
+def test_a_sentence_the_translation_says_twice_is_kept_once() -> None:
+    source = [line(0, 5000, "a1"), line(5000, 9000, "b1")]
+    english = [
+        line(0, 4000, "We are not refusing to serve."),
+        line(4000, 5200, "We are not refusing to serve."),
+        line(5200, 9000, "We were broken."),
+    ]
+    out = reconcile(source, english, tolerance_ms=1500)
+    assert [(x.text, x.translation) for x in out] == [
+        ("a1", "We are not refusing to serve."),
+        ("b1", "We were broken."),
+    ]
+
+
+def test_a_repeated_beginning_is_cut_and_short_echoes_are_kept() -> None:
+    source = [line(0, 5000, "a1"), line(5000, 9000, "b1")]
+    english = [line(0, 5000, "They said: hold the line."), line(5000, 9000, "Hold the line, and we held it.")]
+    out = reconcile(source, english, tolerance_ms=1500)
+    assert [x.translation for x in out] == ["They said: hold the line.", "and we held it."]
+    echo = [line(0, 5000, "Yes, yes."), line(5000, 9000, "Yes, they came.")]
+    assert [x.translation for x in reconcile(source, echo, tolerance_ms=1500)] == [
+        "Yes, yes.",
+        "Yes, they came.",
+    ]

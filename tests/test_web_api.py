@@ -132,7 +132,7 @@ def test_list_and_get_a_clip(api: TestClient, clip_id: str) -> None:
     assert data["run"]["label"]["translation"] == "Machine translation — not reviewed"
     assert [s["translation"] for s in data["segments"]] == [english for _, english in LINES]
     assert set(data["segments"][0]) == {
-        "id", "start", "end", "speaker", "text", "translation", "doubtful", "flags", "notes",
+        "id", "start", "end", "speaker", "text", "translation", "doubtful", "flags", "dismissed", "notes",
         "entities", "confidence", "reviewed", "version",
     }  # fmt: skip
     assert data["segments"][2]["doubtful"]

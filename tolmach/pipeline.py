@@ -1,5 +1,5 @@
-"""Runs the stages for one clip: fetch -> ingest -> transcribe (+ translate) -> glossary -> entities ->
-cues -> output files -> archive.
+"""Runs the stages for one clip: fetch -> ingest -> transcribe -> speakers -> entities -> English (the
+engine) -> glossary -> line checks -> cues -> output files -> archive.
 
 Each stage is a function from records to records; this module only wires them and times them. Outputs
 are all-or-nothing: every file is first written to a temporary name beside its target, and only when
@@ -27,6 +27,7 @@ from tolmach.asr.languages import LANGUAGES
 from tolmach.asr.models import resolve_model
 from tolmach.asr.transcribe import Progress, decoder_for, transcribe, whisper_english
 from tolmach.asr.windows import Region
+from tolmach.checks import check_segments
 from tolmach.engines import engine_key, translate_segments, writes_from_text
 from tolmach.errors import ConflictError, MissingExtraError
 from tolmach.media import check_writable_dir, ingest, sha256_file
@@ -182,6 +183,10 @@ def translate_clip(
             timings["engine"] = round(time.perf_counter() - lap, 3)
     if glossary is not None and options.translate:
         segments = glossary.apply(segments, result.language)
+    if options.translate:  # every line's English against its original, whoever wrote it
+        lap = time.perf_counter()
+        segments = check_segments(segments, result.language, glossary, entities=options.entities)
+        timings["checks"] = round(time.perf_counter() - lap, 3)
     timings["total"] = round(time.perf_counter() - clock, 3)
     return Transcript(
         media=media,

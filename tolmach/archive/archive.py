@@ -29,6 +29,7 @@ from tolmach.archive import review
 from tolmach.archive.db import connect, now, write
 from tolmach.archive.store import Store
 from tolmach.errors import InputError
+from tolmach.options import Options
 from tolmach.records import ClipInfo, Edit, Entity, MediaInfo, Segment, Transcript
 from tolmach.subtitles.formats.jsonformat import (
     ENTITY_FIELDS,
@@ -40,6 +41,7 @@ from tolmach.subtitles.formats.jsonformat import (
     transcript_to_dict,
 )
 from tolmach.text import stems
+from tolmach.translate.glossary import Glossary
 
 THUMBS = "thumbs"  # the web app's cached thumbnails: <clip id>.jpg
 ID_LENGTH = 12  # characters of sha256 shown; unique in any archive a person will build
@@ -423,7 +425,9 @@ class Archive:
         version: int | None = None,
     ) -> list[review.Revision]:
         """Change fields of one line together (one transaction); see :func:`review.edit_line`."""
-        return review.edit_line(self.conn, run_id, number, changes, author, version=version)
+        return review.edit_line(
+            self.conn, run_id, number, changes, author, version=version, glossary=self.glossary(run_id)
+        )
 
     def set_machine_translation(
         self, run_id: str, number: int, english: str, engine: str, *, version: int | None = None
@@ -432,7 +436,14 @@ class Archive:
         "local:..."), so the history tells machine from human, and the line's ``translated_by`` becomes
         ``engine`` in the same transaction. The same English writes nothing."""
         return review.edit_line(
-            self.conn, run_id, number, {"translation": english}, engine, version=version, translated_by=engine
+            self.conn,
+            run_id,
+            number,
+            {"translation": english},
+            engine,
+            version=version,
+            translated_by=engine,
+            glossary=self.glossary(run_id),
         )
 
     def check_version(self, run_id: str, number: int, version: int) -> None:
@@ -440,10 +451,21 @@ class Archive:
         review.check_version(self.conn, run_id, number, version)
 
     def edit(self, run_id: str, number: int, field: str, value: str, author: str) -> review.Revision | None:
-        return review.edit(self.conn, run_id, number, field, value, author)
+        return review.edit(self.conn, run_id, number, field, value, author, self.glossary(run_id))
 
     def undo(self, run_id: str, revision_id: int, author: str) -> review.Revision:
-        return review.undo(self.conn, run_id, revision_id, author)
+        return review.undo(self.conn, run_id, revision_id, author, self.glossary(run_id))
+
+    def glossary(self, run_id: str) -> Glossary | None:
+        """The glossary the run was made with (None when it was off), for the checks after an edit:
+        the built-in one, this archive's and the files its options named that are still there."""
+        from tolmach.pipeline import glossary_for
+
+        row = self.conn.execute("SELECT transcript FROM runs WHERE id = ?", (run_id,)).fetchone()
+        given = json.loads(row[0]).get("options", {}) if row is not None else {}
+        paths = tuple(p for p in given.get("glossaries", ()) if Path(p).expanduser().is_file())
+        options = Options().replace(glossary=bool(given.get("glossary", True)), glossaries=paths)
+        return glossary_for(options, self.home)
 
     def revisions(self, run_id: str, number: int | None = None) -> list[review.Revision]:
         return review.revisions(self.conn, run_id, number)

@@ -9,6 +9,13 @@ refused (ConflictError), so two stale pages cannot both win. A change to what a 
 (text, English, notes, times) takes its reviewed mark away, as a revision of its own: the reviewer
 checked the old line, not this one. Exports, search and manifests read the rows, so they follow every
 edit; this module never writes files.
+
+The line checks (``tolmach.checks``) run again, in the same transaction, on every line whose text or
+English an edit or undo changed, and on its neighbours (bleed looks across lines). A reviewer may
+dismiss a check's finding: the ``dismissed`` field, one ``kind: detail`` a line, each of them a finding
+the line has. A dismissal holds for the text and English it was made on: changing either takes the
+dismissals away, as a revision of its own, and the line is checked again. The speech model's flags
+(``low-confidence`` ...) cannot be dismissed: the reviewed mark says a person listened.
 """
 
 from __future__ import annotations
@@ -20,12 +27,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from tolmach.archive.db import now, write
+from tolmach.checks.base import KINDS
 from tolmach.errors import ConflictError, InputError, OptionsError
-from tolmach.records import Edit
+from tolmach.records import Edit, Entity, Flag, Segment
+from tolmach.subtitles.formats.jsonformat import ENTITY_FIELDS, flag_from_json
 from tolmach.text import stems
+from tolmach.translate.glossary import Glossary
 
-FIELDS = ("text", "translation", "speaker", "start", "end", "notes", "reviewed")
+FIELDS = ("text", "translation", "speaker", "start", "end", "notes", "dismissed", "reviewed")
 """Editable fields, in the order one edit's revisions are written: the reviewed mark last."""
+SAID = frozenset({"text", "translation"})
+"""What the line checks read: a change to either takes the line's dismissals away and checks it again."""
 CONTENT = frozenset({"text", "translation", "notes", "start", "end"})
 """A change to any of these takes the line's reviewed mark away (the speaker's name does not)."""
 WORDS_SPAN = "words_span"
@@ -80,6 +92,7 @@ def edit_line(
     *,
     version: int | None = None,
     translated_by: str | None = None,
+    glossary: Glossary | None = None,
 ) -> list[Revision]:
     """Change fields of line ``number`` together; returns the revisions written (none when nothing changed).
 
@@ -87,7 +100,8 @@ def edit_line(
     notes one per line). Start and end are checked as a pair, against the clip's length and the
     neighbouring lines. ``version``, when given, must be the line's stored version (ConflictError).
     ``translated_by``, when given and the English changes, becomes the line's ``translated_by`` in the
-    same transaction: an engine's new English (``tolmach.retranslate``) names the engine.
+    same transaction: an engine's new English (``tolmach.retranslate``) names the engine. ``glossary``
+    is the run's, for the glossary check when the line is checked again.
     """
     unknown = [f for f in changes if f not in FIELDS]
     if unknown:
@@ -102,10 +116,17 @@ def edit_line(
         wanted = {f: _checked(f, changes[f]) for f in FIELDS if f in changes}
         _check_times(c, row, wanted)
         changed = [f for f in wanted if wanted[f] != _value(row, f)]
+        if "dismissed" in changed:
+            _check_dismissed(row, wanted["dismissed"])
+        if _value(row, "dismissed") and "dismissed" not in wanted and SAID.intersection(changed):
+            changed.insert(changed.index("reviewed") if "reviewed" in changed else len(changed), "dismissed")
+            wanted["dismissed"] = ""
         if row["reviewed"] and "reviewed" not in wanted and CONTENT.intersection(changed):
             changed.append("reviewed")
             wanted["reviewed"] = "0"
         written = [_apply(c, row, f, _value(row, f), wanted[f], author, None) for f in changed]
+        if SAID.intersection(changed) or "dismissed" in changed:
+            recheck(c, row, glossary, found_again="text" in changed)
         if translated_by is not None and "translation" in changed:
             english = next(r for r in written if r.field == "translation")
             _set_translated_by(c, row["id"], translated_by, english.id)
@@ -122,11 +143,17 @@ def check_version(conn: sqlite3.Connection, run_id: str, number: int, version: i
 
 
 def edit(
-    conn: sqlite3.Connection, run_id: str, number: int, field: str, value: str, author: str
+    conn: sqlite3.Connection,
+    run_id: str,
+    number: int,
+    field: str,
+    value: str,
+    author: str,
+    glossary: Glossary | None = None,
 ) -> Revision | None:
     """Set one field of line ``number``: the field's revision, or its last one when nothing changed
     (None when it never had one). A cleared reviewed mark is a second revision, not returned."""
-    written = edit_line(conn, run_id, number, {field: value}, author)
+    written = edit_line(conn, run_id, number, {field: value}, author, glossary=glossary)
     mine = [r for r in written if r.field == field]
     if mine:
         return mine[0]
@@ -134,7 +161,9 @@ def edit(
     return last[-1] if last else None
 
 
-def undo(conn: sqlite3.Connection, run_id: str, revision_id: int, author: str) -> Revision:
+def undo(
+    conn: sqlite3.Connection, run_id: str, revision_id: int, author: str, glossary: Glossary | None = None
+) -> Revision:
     """Take revision ``revision_id`` back; InputError if the field changed again since."""
     with write(conn) as c:
         found = _revisions(c, "r.id = ? AND s.run_id = ?", (revision_id, run_id))
@@ -148,8 +177,14 @@ def undo(conn: sqlite3.Connection, run_id: str, revision_id: int, author: str) -
                 "undo the later revision first",
             )
         _check_times(c, row, {rev.field: rev.before})
+        if rev.field == "dismissed":
+            _check_dismissed(row, rev.before)
         who = author.strip() or rev.author
         back = _apply(c, row, rev.field, rev.after, rev.before, who, rev.id)
+        if rev.field in SAID and _value(row, "dismissed"):
+            _apply(c, row, "dismissed", _value(row, "dismissed"), "", who, None)
+        if rev.field in SAID or rev.field == "dismissed":
+            recheck(c, row, glossary, found_again=rev.field == "text")
         was = _detail(c, row["id"]).get(TRANSLATED_BY_WAS, {}).get(str(rev.id))
         if was is not None:  # the English goes back to what another engine (or Whisper) wrote
             _set_translated_by(c, row["id"], was, back.id)
@@ -292,6 +327,8 @@ def _apply(
     """Write one field and its revision. ``row`` is the line as it was before this edit began."""
     if field == "notes":
         _update_detail(c, row["id"], {"notes": after.split("\n") if after else []})
+    elif field == "dismissed":
+        _update_detail(c, row["id"], {"dismissed": [_flag_json(line) for line in after.splitlines()]})
     else:
         if field in ("start", "end"):
             # The span the words were timed for, recorded once: before any of this edit's times moved.
@@ -344,6 +381,8 @@ def _segment(c: sqlite3.Connection, run_id: str, number: int) -> sqlite3.Row:
 def _value(row: sqlite3.Row, field: str) -> str:
     if field == "notes":
         return "\n".join(json.loads(row["detail"]).get("notes", ()))
+    if field == "dismissed":
+        return "\n".join(_flag_line(f) for f in json.loads(row["detail"]).get("dismissed", ()))
     value = row[_COLUMN.get(field, field)]
     return "" if value is None else str(value)
 
@@ -371,7 +410,101 @@ def _checked(field: str, value: str) -> str:
         )
     if field == "notes":  # one note a line; blank lines are no notes
         return "\n".join(line.strip() for line in value.splitlines() if line.strip())
+    if field == "dismissed":  # one "kind: detail" a line, each kind a line check's
+        lines = [" ".join(line.split()) for line in value.splitlines() if line.strip()]
+        for line in lines:
+            kind = line.partition(":")[0]
+            if kind not in KINDS or not line.partition(":")[2].strip():
+                raise OptionsError(
+                    f"'{line[:60]}' is not a line check's finding",
+                    f"dismiss a flag as 'kind: detail', kind one of {', '.join(KINDS)}",
+                )
+        return "\n".join(dict.fromkeys(lines))
     return value.strip()
+
+
+def recheck(c: sqlite3.Connection, row: sqlite3.Row, glossary: Glossary | None, *, found_again: bool) -> None:
+    """Run the line checks again on ``row``'s line and its neighbours, writing their flags and
+    ``doubtful``; ``found_again``: its text changed, so its entities are found again first."""
+    from tolmach.checks import check_segments
+
+    language = c.execute("SELECT language FROM runs WHERE id = ?", (row["run_id"],)).fetchone()[0]
+    if found_again:
+        _find_entities(c, row["id"], language)
+    rows = c.execute(
+        "SELECT id, number, start_ms, end_ms, text, translation, detail FROM segments"
+        " WHERE run_id = ? AND number BETWEEN ? AND ? ORDER BY number",
+        (row["run_id"], row["number"] - 2, row["number"] + 2),
+    ).fetchall()
+    segments = [_checkable(r) for r in rows]
+    near = [i for i, r in enumerate(rows) if abs(r["number"] - row["number"]) <= 1]
+    for i, s in enumerate(check_segments(segments, language, glossary, only=near)):
+        if i in near:
+            _update_detail(
+                c,
+                rows[i]["id"],
+                {
+                    "flags": [_flag_dict(f) for f in s.flags],
+                    "dismissed": [_flag_dict(f) for f in s.dismissed],
+                },
+            )
+            c.execute("UPDATE segments SET doubtful = ? WHERE id = ?", (int(s.doubtful), rows[i]["id"]))
+
+
+def _checkable(r: sqlite3.Row) -> Segment:
+    """The fields of a stored line that the checks read."""
+    detail = json.loads(r["detail"])
+    return Segment(
+        r["number"],
+        r["start_ms"],
+        r["end_ms"],
+        r["text"],
+        r["translation"],
+        flags=tuple(flag_from_json(f) for f in detail.get("flags", ())),
+        dismissed=tuple(flag_from_json(f) for f in detail.get("dismissed", ())),
+        entities=tuple(Entity(**{k: e[k] for k in ENTITY_FIELDS}) for e in detail.get("entities", ())),
+    )
+
+
+def _find_entities(c: sqlite3.Connection, segment_id: int, language: str) -> None:
+    """The entities of a line whose text changed, found again: in its detail, its names and the
+    entities table, so the checks, the search and the page all follow the edit."""
+    from tolmach.entities import find_entities
+
+    text = c.execute("SELECT text FROM segments WHERE id = ?", (segment_id,)).fetchone()[0]
+    found = find_entities(text, language) if text.strip() else ()
+    _update_detail(c, segment_id, {"entities": [{k: getattr(e, k) for k in ENTITY_FIELDS} for e in found]})
+    names = " ".join(dict.fromkeys(n for e in found for n in (e.normal, e.english) if n))
+    c.execute("UPDATE segments SET names = ? WHERE id = ?", (names, segment_id))
+    c.execute("DELETE FROM entities WHERE segment_id = ?", (segment_id,))
+    c.executemany(
+        "INSERT INTO entities (segment_id, kind, text, start, end, normal, english) VALUES (?,?,?,?,?,?,?)",
+        [(segment_id, *(getattr(e, f) for f in ENTITY_FIELDS)) for e in found],
+    )
+
+
+def _check_dismissed(row: sqlite3.Row, value: str) -> None:
+    """Refuse (InputError) dismissing what the line was not found to have."""
+    detail = json.loads(row["detail"])
+    known = {_flag_line(f) for f in (*detail.get("flags", ()), *detail.get("dismissed", ()))}
+    for line in value.splitlines():
+        if line not in known:
+            raise InputError(
+                f"line {row['number']} has no flag '{line[:80]}'", "dismiss one of the flags the line shows"
+            )
+
+
+def _flag_line(flag: Mapping[str, str]) -> str:
+    return f"{flag['kind']}: {flag['detail']}"
+
+
+def _flag_json(line: str) -> dict[str, str]:
+    kind, _, detail = line.partition(":")
+    return {"kind": kind, "detail": detail.strip()}
+
+
+def _flag_dict(flag: Flag) -> dict[str, str]:
+    return {"kind": flag.kind, "detail": flag.detail}
 
 
 def _revisions(c: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Revision]:

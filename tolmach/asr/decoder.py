@@ -21,6 +21,7 @@ samples.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -465,9 +466,12 @@ def reconcile(source: list[RawLine], english: list[RawLine], tolerance_ms: int) 
     ``source`` and ``english`` are the two tasks' segments of one window, in window time. A cut between
     source pieces is kept when an English cut lies within ``tolerance_ms`` of it. Each English piece
     goes to the line holding its midpoint; a line left without English joins the line before it.
+    An English piece that only says again what the piece before it said is dropped first (Whisper's
+    translate task repeats a sentence across its own cut, and the repeat then bleeds into the next line).
     """
     if not source:
         return []
+    english = _without_repeats(english)
     # the translation cuts where one of its segments ends or the next begins (they may leave a gap)
     english_cuts = [e.end for e in english[:-1]] + [e.start for e in english[1:]]
     groups: list[list[RawLine]] = [[source[0]]]
@@ -493,6 +497,40 @@ def reconcile(source: list[RawLine], english: list[RawLine], tolerance_ms: int) 
     if waiting:  # no English at all for this window: one line, flagged later as untranslated
         lines.append((waiting, []))
     return [_join(group, " ".join(text)) for group, text in lines]
+
+
+REPEAT_WORDS = 3  # a repeat this many words long, or more, is a repeat and not a turn of phrase
+
+
+def _without_repeats(english: list[RawLine]) -> list[RawLine]:
+    """The English pieces with repeats taken out: a piece whose words the piece before already ends
+    with (all of them, or a leading run of at least REPEAT_WORDS) loses those words, and goes when
+    nothing is left; its time then belongs to the piece before."""
+    kept: list[RawLine] = []
+    for piece in english:
+        if kept:
+            said = _words(kept[-1].text)
+            words = piece.text.split()
+            run = _repeated_run(said, _words(piece.text))
+            if run == len(words):
+                kept[-1] = dataclasses.replace(kept[-1], end=max(kept[-1].end, piece.end))
+                continue
+            if run >= REPEAT_WORDS:
+                piece = dataclasses.replace(piece, text=" ".join(words[run:]))
+        kept.append(piece)
+    return kept
+
+
+def _words(text: str) -> list[str]:
+    return ["".join(c for c in w.lower() if c.isalnum()) for w in text.split()]
+
+
+def _repeated_run(said: list[str], words: list[str]) -> int:
+    """How many of ``words``, from the first, the end of ``said`` already holds (0 when none)."""
+    for n in range(min(len(said), len(words)), 0, -1):
+        if said[-n:] == words[:n] and (n >= REPEAT_WORDS or n == len(words)):
+            return n
+    return 0
 
 
 def _owner(groups: list[list[RawLine]], t: int) -> int:

@@ -129,7 +129,9 @@ def flags_for(e: LineEvidence) -> tuple[Flag, ...]:
     if e.no_speech_prob > HIGH_NO_SPEECH:
         flags.append(Flag("maybe-no-speech", "the speech model doubts anything was said here"))
     if e.compression_ratio > HIGH_COMPRESSION:
-        flags.append(Flag("repetitive", "the original repeats itself, as the speech model does when it loops"))
+        flags.append(
+            Flag("repetitive", "the original repeats itself, as the speech model does when it loops")
+        )
     if e.min_word_probability < LOW_WORD_PROBABILITY:
         flags.append(Flag("unsure-word", "a word of the original is very uncertain: listen to it"))
     if e.speech_ratio < LOW_SPEECH_RATIO:

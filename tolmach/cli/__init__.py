@@ -416,6 +416,7 @@ def languages() -> None:
 # the other commands register themselves on ``app``
 import tolmach.cli.archive  # noqa: E402
 import tolmach.cli.batch  # noqa: E402
+import tolmach.cli.check  # noqa: E402
 import tolmach.cli.engines  # noqa: E402
 import tolmach.cli.keys  # noqa: E402
 import tolmach.cli.publish  # noqa: E402

@@ -101,7 +101,8 @@ def show(
 
 def _print_segment(s: Segment) -> None:
     who = f"{s.speaker}: " if s.speaker else ""
-    check = f"  [yellow]CHECK: {escape('; '.join(f.detail for f in s.flags) or 'doubtful')}[/]" if s.doubtful else ""
+    reasons = "; ".join(f.detail for f in s.flags) or "doubtful"
+    check = f"  [yellow]CHECK: {escape(reasons)}[/]" if s.doubtful else ""
     out.print(
         f"[dim]{clock(s.start)}[/] {escape(who + s.text)}{check}\n    [cyan]EN:[/] {escape(s.translation)}",
         soft_wrap=True,

@@ -151,6 +151,10 @@ def translate_text(
         raise fail(e) from None
     for warning in result.warnings:
         err.print(f"[yellow]warning[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    for number, flag in result.flags:
+        err.print(
+            f"[yellow]CHECK[/] paragraph {number}: {escape(flag.detail)}", highlight=False, soft_wrap=True
+        )
     out.print(
         f"wrote {result.output} ({len(doc.blocks)} paragraphs, {language} -> en, {result.engine})",
         highlight=False,

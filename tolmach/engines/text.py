@@ -16,6 +16,7 @@ from pathlib import Path
 from tolmach.document import SUFFIXES, Block, Document, read_document, render_document
 from tolmach.engines.base import Context, Engine
 from tolmach.media.files import atomic_write_text
+from tolmach.records import Flag
 from tolmach.translate import Glossary
 
 
@@ -26,6 +27,7 @@ class TextResult:
     engine: str  # the engine's label: "nmt:opus-mt-ru-en-ct2"
     kept: tuple[int, ...]  # 1-based numbers of blocks left in the original
     warnings: tuple[str, ...]
+    flags: tuple[tuple[int, Flag], ...] = ()  # (1-based block number, what the line checks found there)
 
 
 def output_path(source: Path) -> Path:
@@ -66,7 +68,32 @@ def translate_document(
     if kept:
         warnings.append(f"{len(kept)} paragraphs left in the original: {', '.join(map(str, kept[:10]))}")
     result = replace(doc, title=title, blocks=tuple(blocks))
-    return TextResult(result, None, engine.label, kept, tuple(warnings))
+    flags = _checked(doc, result, language, glossary)
+    return TextResult(result, None, engine.label, kept, tuple(warnings), flags)
+
+
+def _checked(
+    doc: Document, english: Document, language: str, glossary: Glossary | None
+) -> tuple[tuple[int, Flag], ...]:
+    """The line checks on each paragraph's English against its original, as the clips get them."""
+    from tolmach.checks import CHECKED_LANGUAGES, Pair, check_pair
+
+    if language not in CHECKED_LANGUAGES:
+        return ()
+    pairs = [(b.text, e.text) for b, e in zip(doc.blocks, english.blocks, strict=True)]
+    found: list[tuple[int, Flag]] = []
+    for i, (source, text) in enumerate(pairs):
+        if source == text:
+            continue  # left in the original, and reported as such
+        pair = Pair(
+            source,
+            text,
+            language,
+            previous=pairs[i - 1] if i > 0 else None,
+            following=pairs[i + 1] if i + 1 < len(pairs) else None,
+        )
+        found.extend((i + 1, f) for f in check_pair(pair, glossary))
+    return tuple(found)
 
 
 def translate_file(

@@ -39,6 +39,14 @@ MAX_NOTES = 20  # notes on one line: more is not a note any more
 Note = Annotated[StrictStr, Field(max_length=MAX_TEXT)]
 
 
+class FlagRef(BaseModel):
+    """A line check's finding, as the line shows it in ``flags`` (or ``dismissed``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: StrictStr = Field(max_length=40)
+    detail: StrictStr = Field(max_length=MAX_TEXT)
+
+
 class SegmentPatch(BaseModel):
     """The fields of one line a reviewer may change; those left out stay as they are."""
 
@@ -51,6 +59,11 @@ class SegmentPatch(BaseModel):
     reviewed: StrictBool | None = None
     notes: list[Note] | None = Field(
         None, max_length=MAX_NOTES, description="the line's translator's notes, all of them; [] removes them"
+    )
+    dismissed: list[FlagRef] | None = Field(
+        None,
+        max_length=MAX_NOTES,
+        description="the line checks' findings the reviewer dismissed, all of them; [] brings them back",
     )
     version: StrictInt | None = Field(None, ge=1, description="the line's version the change was made on")
     retranslate: StrictBool | None = Field(
@@ -204,6 +217,8 @@ def _changes(patch: SegmentPatch) -> dict[str, str]:
             changes[field] = "1" if value else "0"
         elif field == "notes":
             changes[field] = "\n".join(value)
+        elif field == "dismissed":
+            changes[field] = "\n".join(f"{f['kind']}: {' '.join(f['detail'].split())}" for f in value)
         else:
             changes[field] = str(value)
     if patch.retranslate and "translation" in changes:
@@ -214,7 +229,8 @@ def _changes(patch: SegmentPatch) -> dict[str, str]:
     if not changes and not patch.retranslate:
         raise OptionsError(
             "nothing to change",
-            "send any of text, translation, speaker, start, end, notes, reviewed, or retranslate: true",
+            "send any of text, translation, speaker, start, end, notes, dismissed, reviewed,"
+            " or retranslate: true",
         )
     return changes
 

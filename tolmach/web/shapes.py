@@ -90,6 +90,7 @@ def review(state: ReviewState) -> dict[str, Any]:
 def segment(s: Segment) -> dict[str, Any]:
     data = segment_to_dict(s)
     del data["words"]  # word timings are for the aligner, and are most of the bytes
+    data.setdefault("dismissed", [])  # the page lists them, with an undo, even when there are none
     data["version"] = s.version  # what a change sends back, so a stale page cannot overwrite a newer line
     return data
 

@@ -97,13 +97,13 @@
   }
 
   function lineHead(seg) {
-    const flags = seg.flags.length ? seg.flags : seg.doubtful ? ['doubtful'] : [];
+    const flags = seg.flags.length ? seg.flags.map((f) => f.kind) : seg.doubtful ? ['doubtful'] : [];
     return el('div', { class: 'line-head' }, [
       el('a', { class: 'num', href: `#line-${seg.id}`, title: 'link to this line' }, String(seg.id)),
       el('span', { class: 'time', 'data-field': 'start' }, `${clock(seg.start)} – ${clock(seg.end)}`),
       seg.speaker ? el('span', { class: 'speaker', 'data-field': 'speaker' }, seg.speaker) : null,
       confidence(seg),
-      ...flags.map((flag) => el('span', { class: 'flag' }, flag)),
+      ...flags.map((kind) => el('span', { class: `flag flag-${kind}` }, kind)),
       el('span', { class: 'spacer' }),
       el('label', { class: 'check reviewed-box' }, [
         el('input', { type: 'checkbox', class: 'reviewed-toggle', checked: seg.reviewed }),
@@ -141,6 +141,71 @@
     return el('ul', { class: 'notes' }, items);
   }
 
+  // Why the line is doubtful, one reason a row: a line check's finding can be dismissed (a revision
+  // with the reviewer's name, kept for this text); the speech model's doubts are answered by listening
+  // and ticking "reviewed". Dismissed findings stay listed, with a way to bring them back.
+  const CHECK_KINDS = new Set([
+    'untranslated', 'refusal', 'loop', 'number', 'name', 'negation', 'omission', 'addition', 'bleed', 'glossary',
+  ]);
+
+  function checksList(seg) {
+    const dismissed = seg.dismissed || [];
+    if (!seg.flags.length && !dismissed.length) return null;
+    const open = seg.flags.map((flag, i) =>
+      el('li', { class: `check-item flag-${flag.kind}` }, [
+        el('span', { class: 'check-detail' }, flag.detail),
+        CHECK_KINDS.has(flag.kind)
+          ? el(
+              'button',
+              { type: 'button', class: 'quiet small dismiss', 'data-flag': i, title: 'The English is right here' },
+              'Dismiss',
+            )
+          : null,
+      ]),
+    );
+    const closed = dismissed.map((flag, i) =>
+      el('li', { class: 'check-item dismissed muted' }, [
+        el('span', { class: 'check-detail' }, `dismissed: ${flag.detail}`),
+        el('button', { type: 'button', class: 'quiet small restore', 'data-flag': i }, 'Restore'),
+      ]),
+    );
+    return el('ul', { class: 'checks', 'aria-label': 'Checks' }, [...open, ...closed]);
+  }
+
+  async function setDismissed(index, dismissed, message) {
+    try {
+      await patchLine(index, { dismissed: dismissed.map(({ kind, detail }) => ({ kind, detail })) });
+      if (state.editing !== index) redrawLine(index);
+      notify(message, 'ok');
+    } catch (err) {
+      if (isConflict(err)) showConflict(index, err);
+      else showError(err);
+    }
+  }
+
+  function dismiss(index, which) {
+    const seg = state.segments[index];
+    const flag = seg.flags[which];
+    const id = seg.id;
+    return setDismissed(index, [...(seg.dismissed || []), flag], `Check dismissed on line ${id} (History has undo)`);
+  }
+
+  function restore(index, which) {
+    const seg = state.segments[index];
+    const kept = (seg.dismissed || []).filter((_, i) => i !== which);
+    return setDismissed(index, kept, `Check restored on line ${seg.id}`);
+  }
+
+  // N and P: the next and previous doubtful line, so what is flagged is found in seconds
+  function nextDoubtful(step) {
+    const count = state.segments.length;
+    for (let k = 1; k <= count; k += 1) {
+      const i = (((state.index < 0 ? (step > 0 ? -1 : 0) : state.index) + step * k) % count + count) % count;
+      if (state.segments[i].doubtful) return select(i, { seek: true, focus: true, block: 'center' });
+    }
+    return notify('No doubtful lines', 'info');
+  }
+
   function lineItem(seg) {
     const classes = ['line'];
     if (seg.doubtful) classes.push('doubtful');
@@ -152,6 +217,7 @@
       state.machine.has(seg.id)
         ? el('p', { class: 'en-by small muted' }, `English by ${state.machine.get(seg.id)}, just now`)
         : null,
+      checksList(seg),
       notesList(seg.notes),
       el('div', { class: 'history', hidden: true }),
     ]);
@@ -516,6 +582,10 @@
     if (undoButton) return undo(index, undoButton.dataset.revision);
     const noteButton = target.closest('.note-remove');
     if (noteButton) return removeNote(index, Number(noteButton.dataset.note));
+    const dismissButton = target.closest('.dismiss');
+    if (dismissButton) return dismiss(index, Number(dismissButton.dataset.flag));
+    const restoreButton = target.closest('.restore');
+    if (restoreButton) return restore(index, Number(restoreButton.dataset.flag));
     if (target.closest('a, button, input, label, textarea, form, .history')) return undefined;
     return select(index, { seek: true, focus: true });
   }
@@ -564,6 +634,9 @@
     } else if (key === 't' && state.index >= 0) {
       event.preventDefault();
       retranslate(state.index);
+    } else if (key === 'n' || key === 'p') {
+      event.preventDefault();
+      nextDoubtful(key === 'n' ? 1 : -1);
     }
   }
 

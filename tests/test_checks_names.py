@@ -44,6 +44,8 @@ def test_a_place_swapped_is_missing_and_the_other_invented() -> None:
         ("Евгений Пригожин выступил с заявлением.", "Yevgeny Prigozhin made a statement.", "ru"),
         ("Власти США это отрицают.", "The US authorities deny it.", "ru"),
         ("Мы воевали с немецкими наёмниками.", "We fought German mercenaries.", "ru"),
+        ("Компания под санкциями США.", "The company is under U.S. sanctions.", "ru"),  # dotted initials
+        ("Я вчу чеську мову.", "I am learning Czech.", "uk"),
     ],
 )
 def test_faithful_names_pass(source: str, english: str, language: str) -> None:

@@ -108,6 +108,12 @@ def test_the_same_polarity_passes(source: str, english: str, language: str) -> N
             "ru",
             ['negation: the English says "not", the original has none'],
         ),
+        (  # «против» is rendered by "against": it cannot excuse the "not" as well
+            "Он выступил против санкций.",
+            "He did not speak against the sanctions.",
+            "ru",
+            ['negation: the English says "not", the original has none'],
+        ),
         (
             "Ми виконаємо наказ.",
             "We won't carry out the order.",

@@ -37,6 +37,10 @@ def test_empty_english() -> None:
     assert details("…", "") == []  # nothing was said, nothing to translate
 
 
+def test_cyrillic_signs_in_a_measure_are_not_text() -> None:
+    assert details("Матрас 105х195, до 50 °С.", "A 105х195 mattress, up to 50 °С.") == []
+
+
 def test_a_cyrillic_web_address_is_a_name() -> None:
     assert (
         details("Об этом сообщает сайт стопкоронавирус.рф.", "The site стопкоронавирус.рф reports it.") == []

@@ -76,6 +76,7 @@ _FOLDS = (
 _INITIAL_I = re.compile(r"^i(?=[aeiou])")  # Yevgeny and Evgeny, Yulia and Ulia
 _DOUBLE = re.compile(r"(.)\1+")
 _VOWELS = re.compile(r"[aeiou]")
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")  # initials with dots: U.S., U.K.
 _MIN_SKELETON = 3  # consonants a skeleton needs to be compared at all
 
 
@@ -233,7 +234,8 @@ class _English:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words = [m.group() for m in _LATIN_WORD.finditer(text)]
+        undotted = _DOTTED.sub(lambda m: m.group().replace(".", ""), text)  # "U.S." is the word "US"
+        self.words = [m.group() for m in _LATIN_WORD.finditer(undotted)]
         self.folded = [fold(w) for w in self.words]
         self.lower = {_POSSESSIVE.sub("", w.lower()) for w in self.words}
 

@@ -23,7 +23,8 @@ add "not" where the original has none, so:
   of its own («нелегко» "not easy", «отсутствие» "no", «запрещено» "not allowed", «вряд ли» "not
   likely"). Most words in «не-» and «без-» say "not"; the common ones that do not («несколько», «нефть»,
   «безопасность») are listed. An English word in "un-", "in-", "-less" renders such a word first
-  («непроверенных» "unverified"), so only the original's words left over excuse an English "not".
+  («непроверенных» "unverified"), as "against", "difficult", "refuse" render «против», «трудно», «отказ»,
+  so only the original's words left over excuse an English "not".
 The English must have fewer negated clauses than the original by two or more to be flagged for a count
 («не пришёл и не позвонил» is often "didn't come or call").
 """
@@ -134,6 +135,10 @@ _EN_AFFIXED = re.compile(
     r"experienc|formal|human|justic|nocen|sane|secur|sensitiv|significan|stab|sufficien|tolera|valid|"
     r"visib|dependen|competen|activ|abilit|action|expensiv)\w*|\w{3,}less(?:ly|ness)?|\w+free)$"
 )
+# English words that render an original's word that says "not" in itself, as the original words it: "against"
+# for «против», "difficult" for «трудно». Like the affixed words, each one uses up such a word of the
+# original, which then cannot excuse an English "not" as well.
+_EN_RENDERS = re.compile(r"^(?:against|outside|beyond|difficult\w*|hard|harder|hardest|tough\w*)$")
 # What some negations of the original may be in English besides the words above.
 _EN_ANSWERS = {
     "until": re.compile(r"^(?:until|till|before)$"),
@@ -265,6 +270,7 @@ def check(pair: Pair) -> list[Finding]:
     source, source_lexical = _source_negations(pair.source)
     english, others = _english_negations(pair.english)
     affixed = sum(bool(_EN_AFFIXED.match(w)) for w in others)
+    rendered = affixed + sum(bool(_EN_LEXICAL.match(w) or _EN_RENDERS.match(w)) for w in others)
     answered = max((_answers(n, others, affixed > source_lexical) for n in source), default=0)
     clauses, english_clauses = len({n.clause for n in source}), len({c for _, c in english})
     # Three negated clauses of the original and one "avoid" in the English: the others are lost.
@@ -273,7 +279,7 @@ def check(pair: Pair) -> list[Finding]:
     if source and not english:
         quotes = " and ".join(f"«{q}»" for q in dict.fromkeys(n.quote for n in source[:3]))
         return [Finding("negation", f"negation: the original says {quotes}, the English has none")]
-    if english and not source and source_lexical <= affixed:
+    if english and not source and source_lexical <= rendered:
         words = " and ".join(f'"{w}"' for w in dict.fromkeys(w for w, _ in english[:3]))
         return [Finding("negation", f"negation: the English says {words}, the original has none")]
     if clauses >= english_clauses + answered + 2:

@@ -52,6 +52,8 @@ _BOILERPLATE = tuple(
     )
 )
 
+# Cyrillic letters a writer uses as signs, not words: «х» for "by" in 105х195, «С» in °С.
+_SIGNS = re.compile(r"(?<=\d)[хХ](?=\d)|(?<=°)[СC]")
 _MIN_COPIES = 3  # a run of words said three times in a row, or one word four times, is a loop
 _MIN_COPIES_ONE_WORD = 4
 _MAX_UNIT = 12  # words in the repeated run
@@ -63,7 +65,7 @@ def check(pair: Pair) -> list[Finding]:
         if words(pair.source):
             return [Finding("untranslated", "untranslated: the English is empty")]
         return []
-    english = _WEB_ADDRESS.sub("", pair.english)
+    english = _SIGNS.sub("", _WEB_ADDRESS.sub("", pair.english))
     if CYRILLIC.search(english):
         return [_untranslated(english, pair.language)]
     found = [Finding("refusal", detail) for detail in _boilerplate(pair)]

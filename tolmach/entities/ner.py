@@ -12,6 +12,7 @@ What it must never do: load natasha for a language it cannot read, or change a s
 from __future__ import annotations
 
 import bisect
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -39,10 +40,14 @@ class _Natasha:
 @lru_cache(maxsize=1)
 def _models() -> _Natasha:
     """natasha's models, loaded once per process (about a second)."""
-    from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
+    with warnings.catch_warnings():
+        # pymorphy2 (natasha's morphology, imported by MorphVocab) imports pkg_resources, which warns on
+        # every run: noise the user can do nothing about.
+        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+        from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, Segmenter
 
-    embedding = NewsEmbedding()
-    return _Natasha(Segmenter(), NewsMorphTagger(embedding), NewsNERTagger(embedding), MorphVocab())
+        embedding = NewsEmbedding()
+        return _Natasha(Segmenter(), NewsMorphTagger(embedding), NewsNERTagger(embedding), MorphVocab())
 
 
 def _natasha_entity(kind: str, text: str, start: int, normal: str) -> Entity:

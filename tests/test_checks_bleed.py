@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tolmach.checks import bleed
+from tolmach.checks import bleed, check_pair
 from tolmach.checks.base import Pair
 
 NEXT_RU = ("Мы не уйдём с наших позиций.", "We will not leave our positions.")
@@ -94,3 +94,38 @@ def test_a_short_shared_phrase_is_not_bleed() -> None:
         following=("Я сказал, что нет.", "I said that we were not."),
     )
     assert details(pair) == []
+
+
+def kinds_and_details(pair: Pair) -> list[tuple[str, str]]:
+    return [(f.kind, f.detail) for f in check_pair(pair)]
+
+
+def test_a_sentence_moved_from_the_next_line_is_bleed_by_its_number_and_place() -> None:
+    # Whisper cut the next line's sentence into this one: nothing repeats the next English, but its
+    # number and place are the next original's
+    pair = Pair(
+        "Я служив під Бахмутом.",
+        "I served near Bakhmut. There were 85 of us in Avdiivka.",
+        "uk",
+        following=("Нас було вісімдесят п'ять в Авдіївці.", "We were near Avdiivka."),
+    )
+    assert kinds_and_details(pair) == [
+        ("addition", "addition: the English is 234% of the length the original would give"),
+        (
+            "bleed",
+            'bleed: 85 and "Avdiivka" in the English are in the next line\'s original, not in this one',
+        ),
+    ]
+
+
+def test_a_number_the_previous_line_said_is_bleed_and_one_nobody_said_is_a_number() -> None:
+    pair = Pair(
+        "Нас просто бросили.",
+        "Two hundred of us were simply abandoned in 1985.",
+        "ru",
+        previous=("Нас было двести человек.", "There were two hundred of us."),
+    )
+    assert kinds_and_details(pair) == [
+        ("number", "number 1985 in the English is not in the original"),
+        ("bleed", "bleed: 200 in the English is in the previous line's original, not in this one"),
+    ]

@@ -26,6 +26,7 @@ import pytest
 from records import LINES, make_clip, make_transcript
 
 from tolmach.archive import Archive
+from tolmach.checks import check_segments
 from tolmach.errors import InputError
 from tolmach.media import probe
 from tolmach.records import ClipInfo
@@ -466,6 +467,58 @@ def test_an_edit_of_a_reviewed_line_shows_it_unreviewed(
         page.keyboard.press("Control+Enter")
         expect(page.locator("#line-3 .notes li")).to_have_count(1)
         expect(page.locator("#line-3 .notes li")).to_contain_text("mobik: a mobilised soldier (scornful)")
+
+
+def test_a_check_is_dismissed_kept_over_a_reload_and_back_after_an_edit(
+    open_page: Callable[[], Watched], archive_home: Path, tmp_path: Path
+) -> None:
+    wrong = [("Мы стояли под Бахмутом три недели.", "We stood near Bakhmut for two weeks."), *LINES[1:]]
+    media = not_media(tmp_path, "wrong.m4a")
+    transcript = make_transcript(media, wrong)
+    transcript = replace(transcript, segments=check_segments(transcript.segments, "ru"))
+    with Archive(archive_home) as archive:
+        archive.save(transcript, ClipInfo(source=str(media), title="Wrong number"), {})
+    clip = transcript.media.sha256[:12]
+    detail = "number 3 in the original is missing in the English"
+    with serving(archive_home) as url:
+        page = open_page().page
+        page.goto(f"{url}/clips/{clip}")
+        line = page.locator("#line-1")
+        expect(line).to_have_class(re.compile(r"\bdoubtful\b"))
+        expect(line.locator(".flag")).to_have_text("number")
+        expect(line.locator(".check-item")).to_have_text(re.compile(rf"^{detail}\s*Dismiss$"))
+
+        # N jumps to the next doubtful line: line 1, then line 3 (the speech model's flag, no Dismiss)
+        page.locator("body").press("n")
+        expect(page.locator("#line-1")).to_have_class(re.compile(r"\bcurrent\b"))
+        page.locator("body").press("n")
+        expect(page.locator("#line-3")).to_have_class(re.compile(r"\bcurrent\b"))
+        expect(page.locator("#line-3 .dismiss")).to_have_count(0)
+
+        line.locator(".dismiss").click()
+        expect(line).not_to_have_class(re.compile(r"\bdoubtful\b"))
+        expect(line.locator(".check-item.dismissed")).to_contain_text(f"dismissed: {detail}")
+        page.reload()
+        expect(line).not_to_have_class(re.compile(r"\bdoubtful\b"))
+        expect(line.locator(".check-item.dismissed")).to_contain_text(f"dismissed: {detail}")
+        page.click("#line-1 .history-toggle")
+        dismissal = line.locator(".history li").filter(has=page.locator(".rev-field", has_text="dismissed"))
+        expect(dismissal).to_contain_text(REVIEWER)
+
+        # a new English is checked again: the dismissal was for the old one
+        page.dblclick("#line-1 .en")
+        page.fill("#line-1 textarea[name=translation]", "We stood near Bakhmut for 2 weeks.")
+        page.keyboard.press("Control+Enter")
+        expect(line).to_have_class(re.compile(r"\bdoubtful\b"))
+        expect(line.locator(".check-item").first).to_contain_text(detail)
+        expect(line.locator(".check-item.dismissed")).to_have_count(0)
+
+        # and the right English clears it
+        page.dblclick("#line-1 .en")
+        page.fill("#line-1 textarea[name=translation]", "We stood near Bakhmut for three weeks.")
+        page.keyboard.press("Control+Enter")
+        expect(line).not_to_have_class(re.compile(r"\bdoubtful\b"))
+        expect(line.locator(".checks")).to_have_count(0)
 
 
 def test_upload_that_fails_says_why(

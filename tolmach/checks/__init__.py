@@ -34,6 +34,7 @@ def check_pair(pair: Pair, glossary: Glossary | None = None) -> tuple[Finding, .
         return tuple(found)  # an English that is not English has nothing else worth checking
     for module in (numbers, names, negation, length, bleed):
         found += module.check(pair)
+    found = bleed.moved(pair, found)
     if glossary is not None:
         found += terms.check(pair, glossary)
     order = {kind: i for i, kind in enumerate(KINDS)}

@@ -1,4 +1,4 @@
-"""Bleed: a line's English that repeats its neighbour's.
+"""Bleed: a line's English that repeats its neighbour's, or that translates its neighbour's original.
 
 Whisper's English is cut into lines after the fact, and a cut in the wrong place puts the end of one
 sentence into both lines, or a sentence into the line before the one that says it; an LLM given the
@@ -7,12 +7,20 @@ or its end, repeats a long run of its neighbour's English: at least four content
 neighbour's English. What it must never do: flag a speaker who repeats himself. When the two originals
 share as many content words as the repeated run holds, the repetition is in the original and the English
 only follows it.
+
+The other half is a sentence moved whole: Whisper's English for the next line's words, cut into this line.
+No word of it repeats a neighbour's English, but its numbers and names do not come from this line's
+original. So a number or name the English adds (the numbers and names checks' "not in the original") that
+the neighbour's original does say is relabelled: `bleed: 85 in the English is in the next line's
+original, not in this one`. It adds no flag of its own; it names the likelier cause of one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from tolmach.checks import names, numbers
 from tolmach.checks.base import Finding, Pair
 from tolmach.checks.length import STOP_WORDS
 from tolmach.text import WORD, normalise, stem
@@ -22,6 +30,8 @@ MIN_SHARE = 0.6  # ... or one that covers this share of the neighbour's words
 MIN_SHARE_WORDS = 3  # (but at least this many words)
 _MAX_QUOTED = 10
 _DIGITS = re.compile(r"\d")
+# What the numbers and names checks say of a number or name the English adds; group 1 is the item.
+_ADDED = re.compile(r'^(?:number (\S+)|name "([^"]+)") in the English is not in the original$')
 
 
 def check(pair: Pair) -> list[Finding]:
@@ -86,3 +96,47 @@ def _repeat(pair: Pair, neighbour: tuple[str, str], *, at_end: bool) -> str:
         text += " …"
     edge, whose = ("end", "next") if at_end else ("start", "previous")
     return f'bleed: the {edge} of the English repeats the {whose} line\'s "{text}"'
+
+
+def moved(pair: Pair, found: Sequence[Finding]) -> list[Finding]:
+    """``found`` with the numbers and names the English adds relabelled as bleed when a neighbour's
+    original says them: a number the numbers check finds in that original, a name among its entities.
+    One bleed finding a side, in place of the first it replaces."""
+    added = [f for f in found if _ADDED.match(f.detail)]
+    if not added:
+        return list(found)
+    out = list(found)
+    for whose, neighbour in (("previous", pair.previous), ("next", pair.following)):
+        if neighbour is None or not neighbour[0].strip():
+            continue
+        there = Pair(neighbour[0], pair.english, pair.language)
+        numbers_there = {f.detail for f in numbers.check(there)}
+        moved = []
+        for f in added:
+            m = _ADDED.match(f.detail)
+            assert m is not None
+            number, name = m.groups()
+            if f not in out:
+                continue
+            if (number and f.detail not in numbers_there) or (
+                name and names.named_in(name, neighbour[0], pair.language)
+            ):
+                moved.append(f)
+        if not moved:
+            continue
+        items = [_item(f.detail) for f in moved]
+        verb = "is" if len(items) == 1 else "are"
+        bleed = Finding(
+            "bleed",
+            f"bleed: {' and '.join(items)} in the English {verb} in the {whose} line's original,"
+            " not in this one",
+        )
+        out[out.index(moved[0])] = bleed
+        out = [f for f in out if f not in moved[1:]]
+    return out
+
+
+def _item(detail: str) -> str:
+    m = _ADDED.match(detail)
+    assert m is not None
+    return m.group(1) or f'"{m.group(2)}"'

@@ -279,6 +279,23 @@ def check(pair: Pair) -> list[Finding]:
     return found
 
 
+def named_in(name: str, source: str, language: str) -> bool:
+    """Whether English ``name`` is one of the entities of ``source`` (another line's original), by its
+    English, its transliteration or its exonym: the bleed check's evidence that a name moved lines. Only
+    the entities count, not every word as for an invented name: more text gives more chance likeness."""
+    entities = find_entities(source, language)
+    folded = fold(name)
+    for entity in entities:
+        forms = [normalise(w) for w in _CYRILLIC_WORD.findall(f"{entity.normal} {entity.text}")]
+        if _exonym_of(name, forms):
+            return True
+        spellings = [w for w in re.split(r"[\s-]+", entity.english) if w]
+        spellings += [s for w in forms if len(w) >= 3 for s in _spoken(w)]
+        if any(_same_name(folded, fold(w)) for w in spellings):
+            return True
+    return False
+
+
 def _distinct(entities: Iterable[Entity]) -> list[Entity]:
     """One entity per kind and dictionary form: «Бахмут» twice in a line is checked once."""
     seen: dict[tuple[str, str], Entity] = {}

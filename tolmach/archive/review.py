@@ -29,8 +29,8 @@ from typing import Any
 from tolmach.archive.db import now, write
 from tolmach.checks.base import KINDS
 from tolmach.errors import ConflictError, InputError, OptionsError
-from tolmach.records import Edit, Entity, Flag, Segment
-from tolmach.subtitles.formats.jsonformat import ENTITY_FIELDS, flag_from_json
+from tolmach.records import Edit, Entity, Segment
+from tolmach.subtitles.formats.jsonformat import ENTITY_FIELDS, flag_from_json, flag_to_json
 from tolmach.text import stems
 from tolmach.translate.glossary import Glossary
 
@@ -444,8 +444,8 @@ def recheck(c: sqlite3.Connection, row: sqlite3.Row, glossary: Glossary | None, 
                 c,
                 rows[i]["id"],
                 {
-                    "flags": [_flag_dict(f) for f in s.flags],
-                    "dismissed": [_flag_dict(f) for f in s.dismissed],
+                    "flags": [flag_to_json(f) for f in s.flags],
+                    "dismissed": [flag_to_json(f) for f in s.dismissed],
                 },
             )
             c.execute("UPDATE segments SET doubtful = ? WHERE id = ?", (int(s.doubtful), rows[i]["id"]))
@@ -501,10 +501,6 @@ def _flag_line(flag: Mapping[str, str]) -> str:
 def _flag_json(line: str) -> dict[str, str]:
     kind, _, detail = line.partition(":")
     return {"kind": kind, "detail": detail.strip()}
-
-
-def _flag_dict(flag: Flag) -> dict[str, str]:
-    return {"kind": flag.kind, "detail": flag.detail}
 
 
 def _revisions(c: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Revision]:

@@ -43,6 +43,7 @@ def check(
     from tolmach.cli.engines import guess_language
     from tolmach.pipeline import glossary_for
     from tolmach.settings import load_options
+    from tolmach.subtitles.formats.jsonformat import flag_to_json
 
     try:
         if source_lang not in ("auto", *CHECKED_LANGUAGES):
@@ -63,11 +64,12 @@ def check(
         error = fail(e)
         raise typer.Exit(1) from error  # 1: bad input, whatever the error's kind (0: it ran)
     kinds: Counter[str] = Counter()
-    for s in checked:
-        flags = [{"kind": f.kind, "detail": f.detail} for f in s.flags if f.kind in KINDS]
-        kinds.update(f["kind"] for f in flags)
+    doubtful = 0
+    for s in checked:  # the flags were cleared before checking: every flag is a line check's
+        flags = [flag_to_json(f) for f in s.flags]
+        kinds.update(f.kind for f in s.flags)
+        doubtful += bool(flags)
         typer.echo(json.dumps({"line": s.id, "doubtful": bool(flags), "flags": flags}, ensure_ascii=False))
-    doubtful = sum(1 for s in checked if any(f.kind in KINDS for f in s.flags))
     by_kind = ", ".join(f"{kind} {kinds[kind]}" for kind in KINDS if kinds[kind])
     err.print(
         f"checked {len(checked)} lines ({language}): {doubtful} doubtful"

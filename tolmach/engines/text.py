@@ -75,25 +75,20 @@ def translate_document(
 def _checked(
     doc: Document, english: Document, language: str, glossary: Glossary | None
 ) -> tuple[tuple[int, Flag], ...]:
-    """The line checks on each paragraph's English against its original, as the clips get them."""
-    from tolmach.checks import CHECKED_LANGUAGES, Pair, check_pair
+    """The line checks on each paragraph's English against its original, as the clips get them; a
+    paragraph left in the original is reported as such, not checked."""
+    from tolmach.checks import CHECKED_LANGUAGES, check_segments
+    from tolmach.records import Segment
 
     if language not in CHECKED_LANGUAGES:
         return ()
-    pairs = [(b.text, e.text) for b, e in zip(doc.blocks, english.blocks, strict=True)]
-    found: list[tuple[int, Flag]] = []
-    for i, (source, text) in enumerate(pairs):
-        if source == text:
-            continue  # left in the original, and reported as such
-        pair = Pair(
-            source,
-            text,
-            language,
-            previous=pairs[i - 1] if i > 0 else None,
-            following=pairs[i + 1] if i + 1 < len(pairs) else None,
-        )
-        found.extend((i + 1, f) for f in check_pair(pair, glossary))
-    return tuple(found)
+    paragraphs = [
+        Segment(i, 0, 0, b.text, e.text)
+        for i, (b, e) in enumerate(zip(doc.blocks, english.blocks, strict=True), 1)
+    ]
+    translated = [i for i, s in enumerate(paragraphs) if s.text != s.translation]
+    checked = check_segments(paragraphs, language, glossary, only=translated, entities=False)
+    return tuple((s.id, f) for s in checked for f in s.flags)
 
 
 def translate_file(

@@ -159,8 +159,8 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "text": s.text,
         "translation": s.translation,
         "doubtful": s.doubtful,
-        "flags": [{"kind": f.kind, "detail": f.detail} for f in s.flags],
-        **({"dismissed": [{"kind": f.kind, "detail": f.detail} for f in s.dismissed]} if s.dismissed else {}),
+        "flags": [flag_to_json(f) for f in s.flags],
+        **({"dismissed": [flag_to_json(f) for f in s.dismissed]} if s.dismissed else {}),
         "notes": list(s.notes),
         "reviewed": s.reviewed,
         "entities": [{name: getattr(e, name) for name in ENTITY_FIELDS} for e in s.entities],
@@ -245,6 +245,11 @@ def segment_from_dict(s: dict[str, Any]) -> Segment:
         entities=tuple(Entity(**{k: e[k] for k in ENTITY_FIELDS}) for e in s.get("entities", ())),
         **confidence,
     )
+
+
+def flag_to_json(flag: Flag) -> dict[str, str]:
+    """A flag as the JSON transcript, the archive and ``tolmach check`` write it."""
+    return {"kind": flag.kind, "detail": flag.detail}
 
 
 def flag_from_json(value: Any) -> Flag:

@@ -32,7 +32,7 @@ from tolmach.engines import local as local_engine
 from tolmach.engines.local import LocalEngine, check_line, instructions, parse
 from tolmach.errors import ModelError
 from tolmach.options import Options
-from tolmach.records import Segment
+from tolmach.records import Entity, Segment
 
 Reply = Callable[[list[dict[str, str]]], str]
 
@@ -59,8 +59,13 @@ def question(messages: list[dict[str, str]]) -> str:
     return found.group(1)
 
 
+def english_for(line: str) -> str:
+    """English that differs from line to line, as translations of different lines do."""
+    return f"{hashlib.sha256(line.encode()).hexdigest()[:10]}: {len(line)} letters"
+
+
 def english_of(messages: list[dict[str, str]]) -> str:
-    return json.dumps({"en": f"English of {len(question(messages))} letters"})
+    return json.dumps({"en": english_for(question(messages))})
 
 
 def engine(reply: Reply, timeout: float = 30.0) -> tuple[LocalEngine, ScriptedRuntime]:
@@ -80,7 +85,9 @@ def context(**given: object) -> Context:
 def test_one_english_line_per_source_line_in_order() -> None:
     chosen, runtime = engine(english_of)
     outcome = chosen.run(LINES, context())
-    assert outcome.lines == tuple(f"English of {len(line)} letters" for line in LINES)
+    assert outcome.lines == tuple(
+        json.loads(english_of([{"role": "user", "content": f"Line 1: {line}"}]))["en"] for line in LINES
+    )
     assert outcome.fallback == ("", "", "")
     assert len(runtime.calls) == 3
     # one conversation: each question comes after the answers before it
@@ -155,9 +162,9 @@ def test_a_line_failing_twice_keeps_whispers_english_and_says_why(bad: str, why:
     chosen, runtime = engine(reply)
     outcome = chosen.run(LINES, context())
     assert outcome.lines == (
-        f"English of {len(LINES[0])} letters",
+        english_for(LINES[0]),
         WHISPER[1],
-        f"English of {len(LINES[2])} letters",
+        english_for(LINES[2]),
     )
     assert outcome.fallback[0] == outcome.fallback[2] == ""
     assert outcome.fallback[1].startswith("local answer invalid: ") and why in outcome.fallback[1]
@@ -210,6 +217,77 @@ def test_when_shortening_fails_the_shorter_usable_answer_is_kept() -> None:
     assert outcome.lines == (first,) and outcome.fallback == ("",)
 
 
+def test_an_answer_repeating_an_earlier_lines_english_is_asked_again_without_the_conversation() -> None:
+    first = "We do not refuse to serve in the army."
+
+    def reply(messages: list[dict[str, str]]) -> str:
+        if question(messages) == LINES[0]:
+            return json.dumps({"en": first})
+        if messages[-1]["content"].startswith("That answer") and len(messages) == 4:  # asked alone
+            return '{"en": "Our command simply broke us morally."}'
+        return json.dumps({"en": first})  # the copy a small model gives once shown its answers
+
+    chosen, runtime = engine(reply)
+    outcome = chosen.run(LINES[:2], context(fallback=WHISPER[:2]))
+    assert outcome.lines == (first, "Our command simply broke us morally.")
+    again = runtime.calls[2]
+    assert [m["role"] for m in again] == ["system", "user", "assistant", "user"]
+    assert (
+        "the same English as an earlier line" in again[-1]["content"] and first[:20] in again[-1]["content"]
+    )
+
+
+def test_a_copy_that_persists_in_the_conversation_keeps_the_fallback() -> None:
+    copy = '{"en": "We do not refuse to serve in the army."}'
+
+    def reply(messages: list[dict[str, str]]) -> str:
+        if question(messages) == LINES[2]:
+            return '{"en": "We stand."}'
+        alone = messages[-1]["content"].startswith("That answer") and len(messages) == 4
+        return '{"en": "Не"}' if alone else copy  # alone, the line fails otherwise
+
+    chosen, _ = engine(reply)
+    outcome = chosen.run(LINES, context())
+    assert outcome.lines == ("We do not refuse to serve in the army.", WHISPER[1], "We stand.")
+    assert "Cyrillic" in outcome.fallback[1] and outcome.fallback[2] == ""
+
+
+def test_the_same_english_asked_alone_is_the_lines_own() -> None:
+    same = '{"en": "We are under fire."}'
+    chosen, runtime = engine(lambda _m: same)
+    outcome = chosen.run(["Нас обстреливают.", "Огонь по позиции!"], context(fallback=("a", "b")))
+    assert outcome.lines == ("We are under fire.", "We are under fire.") and outcome.fallback == ("", "")
+    assert len(runtime.calls) == 3  # the second line once in the conversation, once alone
+
+
+def test_the_same_english_is_right_for_the_same_words_and_short_answers() -> None:
+    lines = ["Мы не отказываемся служить.", "Мы не отказываемся служить!", "Да.", "Да, да."]
+    chosen, _ = engine(
+        lambda m: '{"en": "Yes."}' if "Да" in question(m) else '{"en": "We do not refuse to serve."}'
+    )
+    outcome = chosen.run(lines, context(fallback=("a", "b", "c", "d")))
+    assert outcome.fallback == ("", "", "", "")
+
+
+def test_a_second_answer_that_still_misses_the_name_does_not_replace_the_first() -> None:
+    answers = iter(['{"en": "We stand near Bahmut."}', '{"en": "I will come to Mars with you."}'])
+    chosen, _ = engine(lambda _m: next(answers))
+    outcome = chosen.run(
+        ["Мы стоим под Бахмутом."], Context(source_lang="ru", names=(("Бахмут", "Bakhmut"),))
+    )
+    assert outcome.lines == ("We stand near Bahmut.",)
+
+
+def test_a_name_of_a_letter_or_two_is_never_asked_for() -> None:
+    chosen, runtime = engine(lambda _m: '{"en": "Mother died, the brothers were killed."}')
+    names = (("С", "S"), ("ЕС", "EU"))
+    outcome = chosen.run(["С матерью померли, братья убиты."], Context(source_lang="ru", names=names))
+    assert outcome.lines == ("Mother died, the brothers were killed.",) and len(runtime.calls) == 1
+    one_letter = Segment(0, 0, 1000, "С матерью.", "", entities=(Entity("place", "С", 0, 1, "С", "S"),))
+    two = Segment(1, 1000, 2000, "В ЕС.", "", entities=(Entity("org", "ЕС", 2, 4, "ЕС", "EU"),))
+    assert entity_names([one_letter, two]) == (("ЕС", "EU"),)
+
+
 def test_text_has_no_reading_limit() -> None:
     long = "This is a long paragraph of English that goes on for quite a while, and never repeats itself."
     chosen, runtime = engine(lambda _m: json.dumps({"en": long}))
@@ -230,7 +308,7 @@ def test_a_hung_runtime_is_abandoned_and_the_rest_keep_their_fallbacks() -> None
     outcome = chosen.run(LINES, context())
     release.set()
     assert time.monotonic() - began < 10
-    assert outcome.lines[0] == f"English of {len(LINES[0])} letters"
+    assert outcome.lines[0] == english_for(LINES[0])
     assert outcome.lines[1:] == WHISPER[1:]
     assert outcome.fallback[1:] == ("local model hung", "local model hung")
     assert len(runtime.calls) == 2  # the line after the hang is not asked
@@ -281,8 +359,8 @@ def test_translate_segments_marks_each_line_and_computes_whispers_english_only_w
     )
     assert asked == [[2]]
     assert [s.translation for s in done] == [
-        f"English of {len(LINES[0])} letters",
-        f"English of {len(LINES[1])} letters",
+        english_for(LINES[0]),
+        english_for(LINES[1]),
         "whisper line 2",
     ]
     assert done[0].translated_by == done[1].translated_by == "local:scripted"

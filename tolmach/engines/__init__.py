@@ -218,11 +218,12 @@ def segment_context(
 
 
 def entity_names(segments: Sequence[Segment]) -> tuple[tuple[str, str], ...]:
-    """The names the segments' entities have an English spelling for, first use first: (normal, English)."""
+    """The names the segments' entities have an English spelling for, first use first: (normal, English).
+    A "name" of one letter (the preposition «С» at a sentence's start, taken for one) is left out."""
     seen: dict[str, str] = {}
     for segment in segments:
         for entity in segment.entities:
-            if entity.english:
+            if entity.english and sum(c.isalpha() for c in entity.normal or entity.text) > 1:
                 seen.setdefault(entity.normal or entity.text, entity.english)
     return tuple(seen.items())
 

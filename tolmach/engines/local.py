@@ -26,6 +26,7 @@ keep their fallbacks, and the runtime is not used again (a hang never holds a ru
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import os
@@ -213,6 +214,7 @@ class LocalEngine(Engine):
             chunk = range(start, min(start + CHUNK, len(lines)))
             system = instructions(context, document, speakers, [at[i] for i in chunk])
             messages = [{"role": "system", "content": system}]
+            earlier: list[tuple[str, str]] = []
             for i in chunk:
                 if hung:
                     failed[i] = "local model hung"
@@ -224,7 +226,7 @@ class LocalEngine(Engine):
                 question = {"role": "user", "content": ask(lines[i], at[i], context, i)}
                 try:
                     answer, problem = self._answer(
-                        runtime, messages, question, lines[i], context, events, limit
+                        runtime, messages, question, lines[i], context, events, limit, earlier
                     )
                 except TimeoutError:
                     hung = True
@@ -237,6 +239,7 @@ class LocalEngine(Engine):
                         problems.append(f"line {at[i] + 1}: {problem}")
                 else:
                     english[i] = answer
+                    earlier.append((lines[i], answer))
                     messages += [question, {"role": "assistant", "content": json.dumps({"en": answer})}]
                 if progress is not None:
                     progress(i + 1)
@@ -257,39 +260,54 @@ class LocalEngine(Engine):
         context: Context,
         events: Counter[str],
         limit: int | None = None,
+        earlier: Sequence[tuple[str, str]] = (),
     ) -> tuple[str, str]:
         """(English, "") for one line, asking twice at most; ("", problem) when no answer is usable.
 
+        ``earlier`` holds the (source, English) pairs answered before in this conversation: an answer
+        that gives one of those again for a different line is taken for a copy (a small model shown its
+        own answers sometimes repeats one, and then every line after it) and is asked again without the
+        conversation; the same English then is the line's own (two lines can mean the same).
+
         An answer that passes ``check_line`` but misspells a known name, or is longer than ``limit``
-        characters (more than can be read while the line is shown), is asked for again once; the better
-        of the two usable answers is kept (the shorter, when length was the problem)."""
+        characters (more than can be read while the line is shown), is asked for again once; the second
+        answer is kept only when it mends that (or, for length, is the shorter): a second answer is not
+        better for being second."""
         asked = [*messages, question]
         problem = ""
-        usable, too_long = "", False
+        usable, wanted = "", ""
         for attempt in range(2):
             reply = self._call(runtime, asked, max_tokens=max_tokens(source))
+            # asked without the conversation, the same English again is this line's own, not a copy
+            alone = attempt == 1 and problem.startswith(REPEATED)
             english, problem = parse(reply)
-            problem = problem or check_line(source, english)
+            problem = (
+                problem
+                or check_line(source, english)
+                or ("" if alone else _repeats(english, source, earlier))
+            )
             if problem:
                 events["answer refused"] += 1
             else:
                 wanting = _wanting(english, source, context, limit)
-                if not wanting or attempt == 1:
-                    if usable and too_long and len(usable) < len(english):
-                        return usable, ""
+                if usable:
+                    return _better(usable, wanted, english, wanting), ""
+                if not wanting:
                     return english, ""
-                usable, too_long = english, wanting.startswith("too long")
-                events["shortened" if too_long else "names asked again"] += 1
+                usable, wanted = english, wanting
+                events["shortened" if wanting.startswith(TOO_LONG) else "names asked again"] += 1
                 problem = wanting
-            asked = [
-                *asked,
-                {"role": "assistant", "content": reply},
-                {
-                    "role": "user",
-                    "content": f"That answer cannot be used: {problem}. Translate the same line again, "
-                    f'into English only, as {{"en": "..."}}.',
-                },
-            ]
+            if attempt == 1:
+                break
+            again = {
+                "role": "user",
+                "content": f"That answer cannot be used: {problem}. Translate the same line again, "
+                f'into English only, as {{"en": "..."}}.',
+            }
+            if problem.startswith(REPEATED):  # the conversation is what it copies from: ask without it
+                asked = [messages[0], question, {"role": "assistant", "content": reply}, again]
+            else:
+                asked = [*asked, {"role": "assistant", "content": reply}, again]
         return (usable, "") if usable else ("", problem)
 
     def _call(self, runtime: Runtime, messages: list[dict[str, str]], *, max_tokens: int) -> str:
@@ -392,10 +410,46 @@ def _wanting(english: str, source: str, context: Context, limit: int | None) -> 
         return f"write the names as {', '.join(missing)}"
     if limit is not None and len(english) > limit:
         return (
-            f"too long to read while the line is shown: at most {limit} characters, not {len(english)}; "
+            f"{TOO_LONG}: at most {limit} characters, not {len(english)}; "
             "say the same more briefly, keeping every negation, number and name"
         )
     return ""
+
+
+TOO_LONG = "too long to read while the line is shown"
+REPEATED = "the same English as an earlier line"
+SAME_ENGLISH = 0.9  # similarity (difflib's ratio) at which two answers say the same
+SAME_SOURCE = 0.6  # ... and at which two lines say the same, so that the same English is right
+
+
+def _repeats(english: str, source: str, earlier: Sequence[tuple[str, str]]) -> str:
+    """A problem when ``english`` gives again the English of an earlier, different line."""
+    plain = _plain(english)
+    if len(plain) < 12:  # "Yes." or "Thank you." may well be said twice
+        return ""
+    for before, answer in earlier:
+        if (
+            _similar(_plain(answer), plain) >= SAME_ENGLISH
+            and _similar(_plain(before), _plain(source)) < SAME_SOURCE
+        ):
+            return f'{REPEATED} ("{answer[:48]}"): translate this line\'s own words'
+    return ""
+
+
+def _similar(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _better(first: str, first_wants: str, second: str, second_wants: str) -> str:
+    """The answer to keep when the first was asked again for what ``first_wants``: the second if it
+    mends that; of two too long, the shorter; else the first (a name spelled right matters more than
+    the length, and a second answer that still misses the name is no better)."""
+    first_long, second_long = first_wants.startswith(TOO_LONG), second_wants.startswith(TOO_LONG)
+    if not second_wants or (second_long and not first_long):
+        return second
+    if first_long and second_long:
+        return second if len(second) < len(first) else first
+    return first
 
 
 def max_tokens(source: str) -> int:
@@ -447,9 +501,12 @@ def _plain(text: str) -> str:
 
 
 def _names(name: str, source: str) -> bool:
-    """Whether ``source`` names ``name`` (in any case ending: the first five letters of each word)."""
+    """Whether ``source`` names ``name`` (in any case ending: the first five letters of each word of
+    three letters or more; a name with no such word is never asked for, as a letter or two is found in
+    any line)."""
     lowered = source.lower()
-    return all(word[:5].lower() in lowered for word in name.split() if len(word) > 2)
+    words = [word for word in name.split() if len(word) > 2]
+    return bool(words) and all(word[:5].lower() in lowered for word in words)
 
 
 def _report(events: Counter[str], problems: list[str], fell_back: int, timeout: float) -> tuple[str, ...]:

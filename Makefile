@@ -69,6 +69,8 @@ bench: install
 	$(PY) bench/batch.py
 	$(PY) bench/text_mt.py
 	$(PY) bench/voice.py
+	$(PY) bench/peaks.py
+	$(PY) bench/checks.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache

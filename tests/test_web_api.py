@@ -470,12 +470,13 @@ def test_video_media_and_thumbnail(api: TestClient, video_id: str, clip_id: str,
 @needs_ffmpeg
 def test_delete(api: TestClient, video_id: str, archive_home: Path) -> None:
     api.get(f"/api/clips/{video_id}/thumbnail.jpg")
-    assert list((archive_home / "thumbs").iterdir())
+    api.get(f"/api/clips/{video_id}/peaks")
+    assert list((archive_home / "thumbs").iterdir()) and list((archive_home / "peaks").iterdir())
     r = api.delete(f"/api/clips/{video_id}", headers=csrf(api))
     assert r.status_code == 204 and r.content == b""
     error_of(api.get(f"/api/clips/{video_id}"), 404)
     assert api.get("/api/clips").json()["clips"] == []
-    assert not list((archive_home / "thumbs").iterdir())
+    assert not list((archive_home / "thumbs").iterdir()) and not list((archive_home / "peaks").iterdir())
     assert not [p for p in (archive_home / "objects").rglob("*") if p.is_file()]
 
 

@@ -44,6 +44,7 @@ from tolmach.text import stems
 from tolmach.translate.glossary import Glossary
 
 THUMBS = "thumbs"  # the web app's cached thumbnails: <clip id>.jpg
+PEAKS = "peaks"  # the web app's cached waveforms: <clip id>.peaks (media/peaks.py)
 ID_LENGTH = 12  # characters of sha256 shown; unique in any archive a person will build
 MIN_PREFIX = 4
 _SEGMENT_COLUMNS = ("id", "start", "end", "speaker", "text", "translation", "doubtful", "reviewed")
@@ -306,6 +307,7 @@ class Archive:
         for sha in gone:
             self.store.remove(sha)
         (self.home / THUMBS / f"{clip_id}.jpg").unlink(missing_ok=True)  # the web app's cached frame
+        (self.home / PEAKS / f"{clip_id}.peaks").unlink(missing_ok=True)  # ... and waveform
         shutil.rmtree(self.stages / clip_id, ignore_errors=True)  # its decoded lines
         return len(gone)
 

@@ -14,7 +14,8 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,17 +89,57 @@ def run_tool(name: str, args: Sequence[str], *, what: str, url: str = "") -> Too
         proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False)
     except OSError as exc:  # the binary vanished or is not executable
         raise MediaToolError(f"{what}: could not run {name} ({exc.strerror})") from exc
-    result = ToolResult(
-        proc.returncode, proc.stdout, proc.stderr.decode("utf-8", errors="replace"), url, what
-    )
-    if proc.returncode > 0 and any(marker in result.stderr for marker in _USAGE_ERRORS):
+    stderr = proc.stderr.decode("utf-8", errors="replace")
+    return _judged(name, ToolResult(proc.returncode, proc.stdout, stderr, url, what))
+
+
+def stream_ffmpeg(
+    args: Sequence[str],
+    on_block: Callable[[bytes], None],
+    *,
+    what: str,
+    url: str = "",
+    block_size: int = 1 << 20,
+) -> ToolResult:
+    """Run ffmpeg writing to stdout (``-``) and hand what it writes to ``on_block`` as it comes, in
+    pieces of ``block_size`` bytes (the last one shorter): for outputs too large to hold whole, such as
+    two hours of PCM. The result is judged as ``run_tool`` judges one; its ``stdout`` is empty.
+
+    stderr goes to a temporary file, not a pipe: a damaged file can make ffmpeg write more errors than
+    a pipe holds while nobody reads it, and both would wait for ever. If ``on_block`` raises, ffmpeg is
+    killed and the error goes on.
+    """
+    argv = [find_tool(FFMPEG), *_QUIET[FFMPEG], *args]
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors)
+        except OSError as exc:
+            raise MediaToolError(f"{what}: could not run {FFMPEG} ({exc.strerror})") from exc
+        assert proc.stdout is not None  # stdout=PIPE
+        try:
+            while block := proc.stdout.read(block_size):
+                on_block(block)
+        except BaseException:
+            proc.kill()
+            raise
+        finally:
+            proc.stdout.close()
+            returncode = proc.wait()
+        errors.seek(0)
+        stderr = errors.read().decode("utf-8", errors="replace")
+    return _judged(FFMPEG, ToolResult(returncode, b"", stderr, url, what))
+
+
+def _judged(name: str, result: ToolResult) -> ToolResult:
+    """``result``, unless the tool itself failed: a command line it rejects, or killed by a signal."""
+    if result.returncode > 0 and any(marker in result.stderr for marker in _USAGE_ERRORS):
         raise MediaToolError(
-            f"{what}: {name} rejected tolmach's command line: {result.tail}",
+            f"{result.what}: {name} rejected tolmach's command line: {result.tail}",
             "this ffmpeg may be too old; tolmach is tested with ffmpeg 5.1 and later",
         )
-    if proc.returncode < 0:  # killed by a signal: the tool broke, not the file
+    if result.returncode < 0:  # killed by a signal: the tool broke, not the file
         raise MediaToolError(
-            f"{what}: {name} was killed by signal {-proc.returncode}: {result.tail}".rstrip(": "),
+            f"{result.what}: {name} was killed by signal {-result.returncode}: {result.tail}".rstrip(": "),
             "the machine may be out of memory; try again with fewer jobs at once",
         )
     return result

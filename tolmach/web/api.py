@@ -26,7 +26,6 @@ from tolmach.subtitles.formats.base import labels
 from tolmach.web import shapes
 from tolmach.web.auth import api_caller, sessions
 from tolmach.web.deps import ArchiveDep, CallerDep, config_of
-from tolmach.web.downloads import thumbnail_path
 from tolmach.web.errors import WebError, body
 
 router = APIRouter(prefix="/api", dependencies=[Depends(api_caller)])
@@ -130,10 +129,9 @@ def get_clip(id: str, archive: ArchiveDep) -> dict[str, Any]:
 
 @router.delete("/clips/{id}", status_code=204)
 def delete_clip(id: str, archive: ArchiveDep) -> Response:
-    """Delete a clip, its runs, its stored files and its cached thumbnail."""
+    """Delete a clip, its runs, its stored files and its cached thumbnail and waveform."""
     clip_id, _ = archive.resolve(id)
     archive.remove(clip_id)
-    thumbnail_path(archive, clip_id).unlink(missing_ok=True)
     return Response(status_code=204)
 
 

@@ -1,5 +1,6 @@
-"""Files the API serves: the original clip (with Range, for seeking), its thumbnail, the subtitle tracks
-the player shows, and every export and publish output, rendered from the run's latest text.
+"""Files the API serves: the original clip (with Range, for seeking), its thumbnail and waveform peaks
+(media/peaks.py; both made on first request and kept), the subtitle tracks the player shows, and every
+export and publish output, rendered from the run's latest text.
 
 What is served carries file names only, never the archive's, the user's or the upload folder (see
 subtitles.formats.jsonformat), and the clip's notes only when the publish download asks for them with
@@ -20,7 +21,7 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import FileResponse
 
 from tolmach.archive import Archive
-from tolmach.archive.archive import THUMBS
+from tolmach.archive.archive import PEAKS, THUMBS
 from tolmach.errors import InputError, OptionsError
 from tolmach.records import ClipInfo, Transcript
 from tolmach.subtitles import render
@@ -54,10 +55,6 @@ CONTAINERS = {
 }
 
 
-def thumbnail_path(archive: Archive, clip_id: str) -> Path:
-    return archive.home / THUMBS / f"{clip_id}.jpg"
-
-
 @router.get("/clips/{id}/media", response_class=FileResponse)
 def media(id: str, archive: ArchiveDep) -> FileResponse:
     """The original file as stored; Range requests give 206 and the bytes asked for."""
@@ -87,6 +84,24 @@ def thumbnail(id: str, archive: ArchiveDep) -> FileResponse:
     return FileResponse(
         path,
         media_type="image/jpeg",
+        headers={"Content-Security-Policy": FILE_CSP, "Cache-Control": "private, max-age=86400"},
+    )
+
+
+@router.get("/clips/{id}/peaks", response_class=FileResponse)
+def peaks(id: str, archive: ArchiveDep) -> FileResponse:
+    """The waveform the review page draws (docs/FORMATS.md, "Waveform peaks"), made on first request
+    and kept (the worker makes it when it stores a clip); 404 for a clip without audio."""
+    from tolmach.media.peaks import cached_peaks
+
+    clip_id, _ = archive.resolve(id)
+    record = archive.clip(clip_id)
+    if not record.media.audio_streams:
+        raise WebError(404, f"clip {id} has no audio", "a clip without sound has no waveform to draw")
+    path = cached_peaks(archive.original(clip_id), archive.home / PEAKS, clip_id)
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",
         headers={"Content-Security-Policy": FILE_CSP, "Cache-Control": "private, max-age=86400"},
     )
 

@@ -2,8 +2,9 @@
 
 A child process, not a thread, because a job loads a speech model and decodes for minutes: if it runs
 out of memory or crashes inside native code, only that job fails ("the worker stopped: killed by signal
-9") and the server keeps serving. The child (``python -m tolmach.web.worker HOME JOB_ID``) does exactly
-what ``tolmach translate`` does for one clip, reporting progress and the outcome into the jobs table;
+9") and the server keeps serving. The child (``python -m tolmach.web.worker HOME JOB_ID``) does
+what ``tolmach translate`` does for one clip, then makes its waveform peaks for the review page (a
+failure there is logged, not the job's), reporting progress and the outcome into the jobs table;
 the parent only starts it, waits, and fails the job if the child died without saying how it ended.
 The upload is deleted when the job ends, whichever way (the archive keeps its own copy of the clip).
 One job at a time: decoding already uses every core.
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from tolmach.archive import Archive
 from tolmach.archive import jobs as job_table
+from tolmach.archive.archive import PEAKS
 from tolmach.archive.jobs import Job
 from tolmach.errors import TolmachError
 
@@ -194,8 +196,24 @@ def run_job(home: Path, job_id: str) -> int:
         # the upload goes before the job is marked done: whoever sees it done sees it cleaned up
         remove_upload(archive, job)
         assert result.run_id is not None  # with an archive there is always a run
+        # and the waveform too: the page opened from a done job finds it made
+        warm_peaks(archive, result.transcript.media.sha256)
         job_table.finish(archive.conn, job.id, result.transcript.media.sha256, result.run_id)
     return 0
+
+
+def warm_peaks(archive: Archive, clip_id: str) -> None:
+    """Make the stored clip's waveform peaks now, so that the review page of a two-hour clip does not wait
+    for them on first open. The page asks for them anyway (and makes them if missing), so a failure here
+    is only logged: it never fails the job."""
+    from tolmach.media.peaks import cached_peaks
+
+    try:
+        cached_peaks(archive.original(clip_id), archive.home / PEAKS, clip_id)
+    except TolmachError as e:
+        log.warning("no waveform peaks for clip %s: %s", clip_id[:12], e.one_line())
+    except Exception:
+        log.exception("no waveform peaks for clip %s", clip_id[:12])
 
 
 def shown(text: str, job: Job) -> str:

@@ -218,7 +218,7 @@ def test_glossary_add_list_import_and_use(tmp_path: Path, archive_home: Path) ->
     toml = tmp_path / "house.toml"
     toml.write_text('[[term]]\nterm = ["коробочка"]\nenglish = "box"\ngloss = "armoured vehicle"\n', "utf-8")
     code, output = tolmach("glossary", "import", toml)
-    assert code == 0 and "imported 1 terms" in output
+    assert code == 0 and "imported 1 term into" in output
     glossary = glossary_for(Options(), archive_home)
     assert glossary is not None
     assert glossary.find("накат") is not None and glossary.find("коробочка") is not None

@@ -135,8 +135,8 @@ def test_runs_list_use_and_show(pair: tuple[Archive, str, str, str]) -> None:
     assert code == 0, output
     [row_a] = [line for line in output.splitlines() if run_a[:12] in line]
     [row_b] = [line for line in output.splitlines() if run_b_id[:12] in line]
-    assert [cell.strip() for cell in row_a.split("│")[3:9]] == ["ru", "k=1", "5", "1", "1", "yes"]
-    assert [cell.strip() for cell in row_b.split("│")[3:9]] == ["ru", "k=2", "6", "0", "0", ""]
+    assert row_a.split("\t")[2:8] == ["ru", "k=1", "5", "1", "1", "yes"]  # tab-separated: not a terminal
+    assert row_b.split("\t")[2:8] == ["ru", "k=2", "6", "0", "0", ""]
     code, output = tolmach("show", clip_id[:8], "--lines", "0")
     assert code == 0, output
     assert f"{run_a[:12]} (current) " in output and "ru, 1 of 5 lines reviewed, 1 change k=1" in output

@@ -78,3 +78,8 @@ def stem_variants(word: str) -> tuple[str, ...]:
         if s not in found:
             found.append(s)
     return tuple(found)
+
+
+def plural(count: int, word: str, words: str = "") -> str:
+    """``1 file``, ``2 files``; ``words`` for an irregular plural."""
+    return f"{count} {word if count == 1 else words or word + 's'}"

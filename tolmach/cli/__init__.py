@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from tolmach import __version__
+from tolmach.cli.folders import tidied
+from tolmach.cli.output import Column, JsonOption, Listing, emit, err, error_line, out, plural, show_progress
+from tolmach.cli.usage import Group
 from tolmach.errors import OptionsError, TolmachError
 from tolmach.pipeline import ClipResult, distinct_outputs, translate_to_files
 from tolmach.records import ClipInfo
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 ID_LENGTH = 12  # characters of a sha256 shown as an ID, as tolmach.archive shows them
 
 app = typer.Typer(
+    name="tolmach",
+    cls=Group,  # Click's usage errors as one line, like every other error (cli/usage.py)
     add_completion=False,
     no_args_is_help=True,
     help="tolmach: foreign-language video to verifiable English, offline.",
@@ -42,12 +45,9 @@ models_app = typer.Typer(
 )
 app.add_typer(models_app, name="models")
 
-out = Console()
-err = Console(stderr=True)
-
 
 def fail(error: TolmachError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(error.one_line())}", highlight=False, soft_wrap=True)
+    error_line(error)
     return typer.Exit(error.exit_code)
 
 
@@ -223,20 +223,21 @@ def translate(
     failed: list[TolmachError] = []
     taken: dict[Path, str] = {}  # what this command wrote: a later input never replaces it
     try:
-        for source in inputs:
-            try:
-                run = functools.partial(
-                    translate_to_files, source, options, output_dir, archive=archive, info=info
-                )
-                results.append(_translate_one(run, source, quiet, force=force, taken=dict(taken)))
-                taken.update(dict.fromkeys(results[-1].files, source))
-            except TolmachError as e:
-                failed.append(e)
-                err.print(
-                    f"[yellow]skipped[/] {escape(source)}: {escape(e.one_line())}",
-                    highlight=False,
-                    soft_wrap=True,
-                )
+        with tidied(output_dir):  # -o newdir: not left behind, empty, when every clip failed
+            for source in inputs:
+                try:
+                    run = functools.partial(
+                        translate_to_files, source, options, output_dir, archive=archive, info=info
+                    )
+                    results.append(_translate_one(run, source, quiet, force=force, taken=dict(taken)))
+                    taken.update(dict.fromkeys(results[-1].files, source))
+                except TolmachError as e:
+                    failed.append(e)
+                    err.print(
+                        f"[yellow]skipped[/] {escape(source)}: {escape(e.one_line())}",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
     finally:
         if archive is not None:
             archive.close()
@@ -246,10 +247,12 @@ def translate(
 
             err.print(kept_line(r.kept, r.run_id), highlight=False, soft_wrap=True)
     if results and not quiet:
-        out.print(_summary(results))
+        _summary(results)
         for r in results:
             out.print(
-                f"wrote {len(r.files)} files for {r.transcript.media.path}:", highlight=False, soft_wrap=True
+                f"wrote {plural(len(r.files), 'file')} for {r.transcript.media.path}:",
+                highlight=False,
+                soft_wrap=True,
             )
             for path in r.files:
                 out.print(f"  {path}", highlight=False, soft_wrap=True)
@@ -274,8 +277,8 @@ def _parsed(overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 def _translate_one(run: Callable[..., ClipResult], source: str, quiet: bool, **given: Any) -> ClipResult:
-    """``run(**given)``, with a progress bar unless ``quiet``."""
-    if quiet:
+    """``run(**given)``, with a progress bar unless ``quiet`` or stderr is not a terminal."""
+    if not show_progress(quiet):
         return run(**given)
     columns = (
         TextColumn("{task.description}"),
@@ -301,28 +304,39 @@ def _translate_one(run: Callable[..., ClipResult], source: str, quiet: bool, **g
         return run(progress=progress, started=started, translating=translating, **given)
 
 
-def _summary(results: list[ClipResult]) -> Table:
-    table = Table(title="tolmach translate", title_justify="left")
-    for name in ("clip", "id", "language", "duration", "lines", "doubtful", "time"):
-        table.add_column(name, overflow="fold")
+SUMMARY = (
+    Column("clip"),
+    Column("id", "id"),
+    Column("language", "id"),
+    Column("duration", "number"),
+    Column("lines", "number"),
+    Column("doubtful", "number"),
+    Column("time", "number"),
+)
+
+
+def _summary(results: list[ClipResult]) -> None:
+    rows = []
     for r in results:
         t = r.transcript
         language = t.language if t.language_forced else f"{t.language} ({t.language_probability:.0%})"
         if not t.segments and not t.language_forced:
             language = "none (no speech)"
         time_taken = f"{t.timings.get('total', 0) + t.timings.get('write', 0):.1f} s"
-        table.add_row(
-            Path(t.media.path).name,
-            t.media.sha256[:ID_LENGTH] if r.run_id else "-",
-            language or "-",
-            clock(t.media.duration_ms),
-            str(len(t.segments)),
-            str(t.doubtful_count),
-            "stored (reused)" if r.reused else time_taken,
+        rows.append(
+            {
+                "clip": Path(t.media.path).name,
+                "id": t.media.sha256[:ID_LENGTH] if r.run_id else None,
+                "language": language or None,
+                "duration": clock(t.media.duration_ms),
+                "lines": len(t.segments),
+                "doubtful": t.doubtful_count,
+                "time": "stored (reused)" if r.reused else time_taken,
+            }
         )
         for warning in t.warnings:
             err.print(f"[yellow]warning[/] {Path(t.media.path).name}: {warning}", highlight=False)
-    return table
+    emit(Listing("clips", SUMMARY, rows, title="tolmach translate"))
 
 
 def clock(ms: int) -> str:
@@ -334,24 +348,37 @@ def clock(ms: int) -> str:
     )
 
 
-@models_app.command("list", epilog="Example:\n\n  tolmach models list")
-def models_list() -> None:
+MODEL_COLUMNS = (
+    Column("name", "id"),
+    Column("installed", "id"),
+    Column("source", "id"),
+    Column("size", "number", lambda m: f"{m['size'] / 1e6:.0f} MB" if m["size"] else None),
+    Column("sha256", "id"),
+    Column("path"),
+)
+
+
+@models_app.command("list", epilog="Examples:\n\n  tolmach models list\n\n  tolmach models list --json")
+def models_list(as_json: JsonOption = False) -> None:
     """Models installed or installable (Whisper's and the local language model's), and their sha256."""
     from tolmach.asr.models import list_models
     from tolmach.engines.weights import local_statuses
 
-    table = Table()
-    for name in ("name", "installed", "source", "size", "sha256", "path"):
-        table.add_column(name, overflow="fold")
     try:
-        for m in [*list_models(), *local_statuses()]:
-            size = f"{m.size / 1e6:.0f} MB" if m.size else "-"
-            table.add_row(
-                m.name, "yes" if m.installed else "no", m.source, size, m.sha256 or "-", str(m.path)
-            )
+        rows = [
+            {
+                "name": m.name,
+                "installed": m.installed,
+                "source": m.source,
+                "size": m.size or None,
+                "sha256": m.sha256 or None,
+                "path": str(m.path),
+            }
+            for m in [*list_models(), *local_statuses()]
+        ]
     except TolmachError as e:
         raise fail(e) from None
-    out.print(table)
+    emit(Listing("models", MODEL_COLUMNS, rows), as_json)
 
 
 @models_app.command(
@@ -458,7 +485,7 @@ __all__ = [
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="tolmach")  # not "python -m tolmach" in usage lines and hints
     except TolmachError as e:  # errors raised outside a command's own handling
-        err.print(f"error: {e.one_line()}", highlight=False)
+        error_line(e)
         sys.exit(e.exit_code)

@@ -3,26 +3,57 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from tolmach.archive import ID_LENGTH, Filters, Hit, search
+from tolmach.archive import ID_LENGTH, ClipRecord, ClipSummary, Filters, Hit, search
 from tolmach.archive.compare import differing_keys
-from tolmach.archive.search import Spans
+from tolmach.archive.search import Spans, plain
 from tolmach.cli import ForceOption, HomeOption, app, clock, err, fail, open_archive, out
-from tolmach.cli.runs import options_text, work
+from tolmach.cli.output import Column, JsonOption, Listing, emit, emit_json, is_terminal, plural
+from tolmach.cli.runs import options_text, run_record, work
 from tolmach.errors import OptionsError, TolmachError
-from tolmach.records import Segment
+from tolmach.records import Segment, Transcript
 from tolmach.subtitles import render
+from tolmach.subtitles.formats.jsonformat import segment_to_dict
+
+CLIP_COLUMNS = (
+    Column("id", "id"),
+    Column("title", "text", lambda c: c["title"] or c["filename"]),
+    Column("language", "id"),
+    Column("duration", "number", lambda c: clock(c["duration_ms"])),
+    Column("lines", "number"),
+    Column("doubtful", "number"),
+    Column("runs", "number"),
+    Column("tags"),
+    Column("added", "id", lambda c: c["added"][:10]),
+)
+HIT_COLUMNS = (
+    Column("id", "id"),
+    Column("title"),
+    Column("time", "number", lambda h: clock(h["start"])),
+    Column("speaker", "id"),
+    Column("doubtful", "id"),
+    Column("text"),
+    Column("english", "text", "translation"),
+)
+SPEAKER_COLUMNS = (
+    Column("speaker", "text", lambda s: s["speaker"] or "(none)"),
+    Column("lines", "number"),
+    Column("speech", "number", lambda s: clock(s["speech_ms"])),
+    Column("first line", "text", "first_line"),
+)
 
 
-@app.command("list", epilog="Examples:\n\n  tolmach list\n\n  tolmach list --tag bakhmut")
+@app.command(
+    "list", epilog="Examples:\n\n  tolmach list\n\n  tolmach list --tag bakhmut\n\n  tolmach list --json"
+)
 def list_clips(
     tag: Annotated[str | None, typer.Option(help="Only clips with this tag.")] = None,
     home: HomeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """The clips in the archive, newest first."""
     try:
@@ -30,32 +61,41 @@ def list_clips(
             clips = archive.clips(tag=tag)
     except TolmachError as e:
         raise fail(e) from None
-    if not clips:
-        out.print("the archive is empty: 'tolmach translate CLIP' files clips in it", highlight=False)
-        return
-    table = Table()
-    for name in ("id", "title", "language", "duration", "lines", "doubtful", "runs", "tags", "added"):
-        table.add_column(name, overflow="fold")
-    for c in clips:
-        table.add_row(
-            c.id[:ID_LENGTH],
-            escape(c.title or c.filename),
-            c.language or "-",
-            clock(c.duration_ms),
-            str(c.lines),
-            str(c.doubtful),
-            str(c.runs),
-            escape(" ".join(c.tags)),
-            c.added[:10],
-        )
-    out.print(table)
+    empty = "the archive is empty: 'tolmach translate CLIP' files clips in it"
+    emit(Listing("clips", CLIP_COLUMNS, [clip_record(c) for c in clips], empty=empty), as_json)
 
 
-@app.command(epilog="Examples:\n\n  tolmach show 3636ce09\n\n  tolmach show 3636ce09 --lines 0")
+def clip_record(c: ClipSummary) -> dict[str, Any]:
+    """A clip as ``list --json`` gives it: the fields of the web API's clip summary (docs/FORMATS.md)."""
+    return {
+        "id": c.id[:ID_LENGTH],
+        "clip_id": c.id,
+        "run_id": c.run_id,
+        "title": c.title,
+        "filename": c.filename,
+        "language": c.language or None,
+        "duration_ms": c.duration_ms,
+        "lines": c.lines,
+        "doubtful": c.doubtful,
+        "reviewed": c.reviewed,
+        "runs": c.runs,
+        "tags": list(c.tags),
+        "added": c.added,
+        "has_video": c.has_video,
+    }
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  tolmach show 3636ce09\n\n  tolmach show 3636ce09 --lines 0\n\n"
+        "  tolmach show 3636ce09 --json | jq '.segments[] | select(.doubtful)'"
+    )
+)
 def show(
     id: Annotated[str, typer.Argument(help="Clip or run ID (a prefix is enough).")],
     lines: Annotated[int, typer.Option(help="Show at most this many lines (0: none; -1: all).")] = -1,
     home: HomeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """A clip: where it came from, its runs, and its lines with their entities and notes."""
     try:
@@ -65,6 +105,10 @@ def show(
             transcript = archive.transcript(run_id) if run_id else None
     except TolmachError as e:
         raise fail(e) from None
+    shown = () if transcript is None else transcript.segments if lines < 0 else transcript.segments[:lines]
+    if as_json:
+        emit_json(show_record(clip, run_id, transcript, shown))
+        return
     info = clip.info
     rows = [
         ("clip", clip.id),
@@ -89,14 +133,44 @@ def show(
     if len(clip.runs) > 1:
         hint = f"'tolmach runs use RUN' shows another; 'tolmach runs diff {clip.id[:ID_LENGTH]} RUN' compares"
         out.print(f"{'':>8}  {hint}", soft_wrap=True, highlight=False)
-    if transcript is None or lines == 0:
+    if not shown:
         return
     out.print()
-    shown = transcript.segments if lines < 0 else transcript.segments[:lines]
     for s in shown:
         _print_segment(s)
-    if len(shown) < len(transcript.segments):
-        out.print(f"... {len(transcript.segments) - len(shown)} more lines (--lines -1 shows all)")
+    if transcript is not None and len(shown) < len(transcript.segments):
+        more = plural(len(transcript.segments) - len(shown), "more line", "more lines")
+        out.print(f"... {more} (--lines -1 shows all)", highlight=False)
+
+
+def show_record(
+    clip: ClipRecord, run_id: str | None, transcript: Transcript | None, shown: tuple[Segment, ...]
+) -> dict[str, Any]:
+    """``show --json``: the clip, its runs, and the shown run's lines (docs/FORMATS.md)."""
+    info = clip.info
+    return {
+        "clip": {
+            "id": clip.id[:ID_LENGTH],
+            "clip_id": clip.id,
+            "filename": clip.filename,
+            "title": info.title,
+            "place": info.place,
+            "filmed": info.filmed,
+            "notes": info.notes,
+            "tags": list(info.tags),
+            "added": info.added,
+            "duration_ms": clip.media.duration_ms,
+            "size": clip.media.size,
+            "sources": [{"location": where, "seen": when} for where, when in clip.sources],
+        },
+        "run_id": run_id,
+        "runs": [
+            run_record(r, differs)
+            for r, differs in zip(clip.runs, differing_keys([r.key for r in clip.runs]), strict=True)
+        ],
+        "lines": len(transcript.segments) if transcript is not None else 0,
+        "segments": [{k: v for k, v in segment_to_dict(s).items() if k != "words"} for s in shown],
+    }
 
 
 def _print_segment(s: Segment) -> None:
@@ -180,7 +254,8 @@ def rm(
             removed = archive.remove(clip_id)
     except TolmachError as e:
         raise fail(e) from None
-    out.print(f"deleted {clip_id[:ID_LENGTH]} ({escape(name)}), {removed} stored files", highlight=False)
+    stored = plural(removed, "stored file")
+    out.print(f"deleted {clip_id[:ID_LENGTH]} ({escape(name)}), {stored}", highlight=False, soft_wrap=True)
 
 
 @app.command(
@@ -219,19 +294,48 @@ def search_command(
     doubtful: Annotated[bool, typer.Option("--doubtful", help="Only lines marked doubtful.")] = False,
     limit: Annotated[int, typer.Option(help="At most this many hits.")] = 20,
     home: HomeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Search every stored line, original and English together; «Бахмут» also finds «Бахмуте»."""
+    """Search every stored line, original and English together; «Бахмут» also finds «Бахмуте».
+
+    The exit code is 1 when nothing matches."""
     filters = Filters(lang=lang, entity=entity, tag=tag, since=since, until=until, doubtful=doubtful)
     try:
         with open_archive(home) as archive:
             hits = search(archive.conn, query, filters, limit)
     except TolmachError as e:
         raise fail(e) from None
+    if as_json or not is_terminal(out):  # piped: one hit a line, tab-separated
+        rows = [hit_record(h) for h in hits]
+        emit(Listing("hits", HIT_COLUMNS, rows, extra={"query": query}, empty="no matches"), as_json)
+    elif not hits:
+        err.print("no matches", highlight=False)
+    else:
+        for hit in hits:
+            _print_hit(hit)
     if not hits:
-        out.print("no matches", highlight=False)
         raise typer.Exit(1)
-    for hit in hits:
-        _print_hit(hit)
+
+
+def hit_record(h: Hit) -> dict[str, Any]:
+    """A hit as ``search --json`` gives it; ``text`` and ``translation`` are the shown snippets, the
+    matched words in ``matched`` (docs/FORMATS.md)."""
+    return {
+        "id": h.clip_id[:ID_LENGTH],
+        "clip_id": h.clip_id,
+        "run_id": h.run_id,
+        "segment": h.segment,
+        "start": h.start,
+        "end": h.end,
+        "speaker": h.speaker,
+        "title": h.title,
+        "language": h.language,
+        "doubtful": h.doubtful,
+        "text": plain(h.text, ("", "")),
+        "translation": plain(h.translation, ("", "")),
+        "matched": [piece for piece, hit in (*h.text, *h.translation) if hit],
+        "score": h.score,
+    }
 
 
 def _print_hit(hit: Hit) -> None:
@@ -246,9 +350,8 @@ def _print_hit(hit: Hit) -> None:
 
 
 def _marked(spans: Spans) -> str:
-    """Matched words in bold yellow on a terminal, between asterisks when piped (colour would be lost)."""
-    mark = "[bold yellow]{}[/]" if out.is_terminal else "*{}*"
-    return "".join(mark.format(escape(s)) if hit else escape(s) for s, hit in spans)
+    """Matched words in bold yellow (this is for a terminal: piped, hits are tab-separated lines)."""
+    return "".join(f"[bold yellow]{escape(s)}[/]" if hit else escape(s) for s, hit in spans)
 
 
 @app.command(
@@ -265,6 +368,7 @@ def speakers(
     ] = None,
     author: Annotated[str, typer.Option(help="Who is naming them (kept in the history).")] = "",
     home: HomeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List a clip's speakers, or name them: the names then appear in every output."""
     import getpass
@@ -286,14 +390,19 @@ def speakers(
             segments = archive.transcript(run_id).segments
     except TolmachError as e:
         raise fail(e) from None
-    table = Table()
-    for column in ("speaker", "lines", "speech", "first line"):
-        table.add_column(column, overflow="fold")
-    for label in dict.fromkeys(s.speaker or "(none)" for s in segments):
-        mine = [s for s in segments if (s.speaker or "(none)") == label]
-        spoken = sum(s.end - s.start for s in mine)
-        table.add_row(escape(label), str(len(mine)), clock(spoken), escape(mine[0].text[:60]))
-    out.print(table)
+    rows = []
+    for speaker in dict.fromkeys(s.speaker for s in segments):
+        mine = [s for s in segments if s.speaker == speaker]
+        rows.append(
+            {
+                "speaker": speaker,
+                "lines": len(mine),
+                "speech_ms": sum(s.end - s.start for s in mine),
+                "first_line": mine[0].text,
+                "first_segment": mine[0].id,
+            }
+        )
+    emit(Listing("speakers", SPEAKER_COLUMNS, rows, extra={"run_id": run_id}), as_json)
 
 
 def _pair(text: str) -> tuple[str, str]:

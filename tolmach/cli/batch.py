@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from tolmach.cli import (
     BatchSizeOption,
@@ -50,6 +49,8 @@ from tolmach.cli import (
     open_archive,
     out,
 )
+from tolmach.cli.folders import tidied
+from tolmach.cli.output import Column, JsonOption, Listing, emit, show_progress
 from tolmach.errors import TolmachError
 from tolmach.jobs.report import Watcher
 from tolmach.media.ledger import check_targets, write_texts
@@ -147,7 +148,7 @@ def batch(
         sources = gather(inputs)
         if report is not None:  # refused now, not after the whole batch
             check_targets([report], force=force)
-        with open_archive(home) as archive, _watching(quiet) as watcher, _stop_on_term():
+        with open_archive(home) as archive, tidied(output_dir), _watching(quiet) as watcher, _stop_on_term():
             result = run_batch(
                 archive, sources, options, output_dir, settings, watcher, ClipInfo("", tags=tuple(tag or ()))
             )
@@ -236,7 +237,7 @@ class _Bar(Watcher):
 
 @contextlib.contextmanager
 def _watching(quiet: bool) -> Iterator[_Bar]:
-    if quiet:
+    if not show_progress(quiet):
         yield _Bar(None)
         return
     columns = (
@@ -260,23 +261,42 @@ def _hours(ms: int) -> str:
     return f"{ms / 3_600_000:.2f} h audio"
 
 
+SUMMARY = (
+    Column("batch", "id"),
+    *(Column(name, "number") for name in ("clips", "done", "failed", "decoded", "audio", "wall")),
+    Column("clips/min", "number", "clips_per_minute"),
+    Column("audio h/h", "number", "audio_hours_per_hour"),
+)
+JOB_COLUMNS = (
+    Column("id", "id"),
+    Column("clip", "text", lambda j: Path(j["source"]).name),
+    Column("state", "id"),
+    Column("attempts", "number"),
+    Column("worker", "text", lambda j: _worker(j["worker"])),
+    Column("error"),
+)
+
+
+def _worker(worker: str) -> str:
+    """A batch job's worker without the driver before it ("batch:<host>:<pid>:<worker>")."""
+    return worker.split(":", 3)[-1] if worker.startswith("batch:") else worker
+
+
 def _summary(result: BatchReport) -> None:
     data = result.as_dict()
-    table = Table(title=f"tolmach batch {result.batch}", title_justify="left")
-    for name in ("clips", "done", "failed", "decoded", "audio", "wall", "clips/min", "audio h/h"):
-        table.add_column(name, no_wrap=True)
     rate = data["clips_per_minute"]
-    table.add_row(
-        str(data["clips"]),
-        str(data["done"]),
-        str(data["failed"]),
-        str(result.computed),
-        clock(result.computed_ms),
-        f"{result.wall_s:.1f} s",
-        f"{rate:.1f}" if rate else "-",
-        f"{data['audio_hours_per_hour']:.1f}" if result.computed else "-",
-    )
-    out.print(table)
+    row = {
+        "batch": result.batch,
+        "clips": data["clips"],
+        "done": data["done"],
+        "failed": data["failed"],
+        "decoded": result.computed,
+        "audio": clock(result.computed_ms),
+        "wall": f"{result.wall_s:.1f} s",
+        "clips_per_minute": f"{rate:.1f}" if rate else None,
+        "audio_hours_per_hour": f"{data['audio_hours_per_hour']:.1f}" if result.computed else None,
+    }
+    emit(Listing("batches", SUMMARY, [row], title="tolmach batch"))
     for job in result.jobs:
         if job.state == "failed":
             err.print(f"[yellow]failed[/] {escape(_failure(job))}", highlight=False, soft_wrap=True)
@@ -290,7 +310,8 @@ def _summary(result: BatchReport) -> None:
 @app.command(
     epilog=(
         "Examples:\n\n  tolmach jobs\n\n  tolmach jobs --failed\n\n"
-        "  tolmach jobs --retry 3f2a9c1d\n\n  tolmach jobs --retry-failed --workers 2"
+        "  tolmach jobs --retry 3f2a9c1d\n\n  tolmach jobs --retry-failed --workers 2\n\n"
+        "  tolmach jobs --failed --json | jq -r '.jobs[].source'"
     )
 )
 def jobs(
@@ -302,6 +323,7 @@ def jobs(
     workers: Annotated[int, typer.Option(help="Workers for the retried jobs.")] = 1,
     limit: Annotated[int, typer.Option(help="Show at most this many jobs.")] = 200,
     home: HomeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """What is queued, running, done and failed, and why; run failed jobs again."""
     from tolmach.archive import jobs as table
@@ -316,13 +338,30 @@ def jobs(
             shown = table.listed(archive.conn, "failed" if failed else None, limit)
     except TolmachError as e:
         raise fail(e) from None
-    grid = Table()
-    for name in ("id", "clip", "state", "attempts", "worker", "error"):
-        grid.add_column(name, overflow="fold", no_wrap=name in ("id", "state"))
-    for job in shown:
-        worker = job.worker.split(":", 3)[-1] if job.worker.startswith("batch:") else job.worker
-        grid.add_row(job.id, Path(job.source).name, job.state, str(job.attempts), worker, job.error)
-    out.print(grid)
+    empty = "no failed jobs" if failed else "no jobs: 'tolmach batch' and the web app's uploads make them"
+    emit(Listing("jobs", JOB_COLUMNS, [job_record(j) for j in shown], empty=empty), as_json)
+
+
+def job_record(job: Job) -> dict[str, Any]:
+    """A job as ``jobs --json`` gives it (docs/FORMATS.md)."""
+    return {
+        "id": job.id,
+        "batch": job.batch or None,
+        "source": job.source,
+        "state": job.state,
+        "attempts": job.attempts,
+        "worker": job.worker,
+        "error": job.error,
+        "hint": job.hint,
+        "progress_ms": job.progress_ms,
+        "duration_ms": job.duration_ms,
+        "clip_id": job.clip_id,
+        "run_id": job.run_id,
+        "output": job.output or None,
+        "created": job.created,
+        "started": job.started,
+        "finished": job.finished,
+    }
 
 
 def _retry(archive: Any, ids: list[str], workers: int) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Annotated
 import typer
 
 from tolmach.cli import HomeOption, NoGlossaryOption, _parsed, app, err, fail, flag_overrides
+from tolmach.cli.output import json_line, plural
 from tolmach.errors import OptionsError, TolmachError
 
 
@@ -31,6 +31,12 @@ def check(
     ] = "auto",
     no_glossary: NoGlossaryOption = False,
     home: HomeOption = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Accepted for symmetry with the other commands: check always prints JSON lines."
+        ),
+    ] = False,
 ) -> None:
     """Check each line's English against its original: numbers, names, negation, omissions, bleed.
 
@@ -69,10 +75,10 @@ def check(
         flags = [flag_to_json(f) for f in s.flags]
         kinds.update(f.kind for f in s.flags)
         doubtful += bool(flags)
-        typer.echo(json.dumps({"line": s.id, "doubtful": bool(flags), "flags": flags}, ensure_ascii=False))
+        json_line({"line": s.id, "doubtful": bool(flags), "flags": flags})
     by_kind = ", ".join(f"{kind} {kinds[kind]}" for kind in KINDS if kinds[kind])
     err.print(
-        f"checked {len(checked)} lines ({language}): {doubtful} doubtful"
+        f"checked {plural(len(checked), 'line')} ({language}): {doubtful} doubtful"
         + (f" ({by_kind})" if by_kind else ""),
         highlight=False,
         soft_wrap=True,

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from tolmach.cli import (
     HomeOption,
@@ -24,8 +23,17 @@ from tolmach.cli import (
     flag_overrides,
     out,
 )
+from tolmach.cli.output import Column, JsonOption, Listing, emit, plural, show_progress
 from tolmach.errors import OptionsError, TolmachError
 from tolmach.settings import load_options
+
+ENGINE_COLUMNS = (
+    Column("engine", "id", "name"),
+    Column("chosen", "id", lambda e: "yes" if e["chosen"] else ""),
+    Column("where", "id", lambda e: "remote" if e["remote"] else "local"),
+    Column("ready", "text", lambda e: ("yes: " if e["ready"] else "no: ") + e["why"]),
+    Column("what", "text", "description"),
+)
 
 UKRAINIAN_ONLY = re.compile(r"[іїєґІЇЄҐ]")
 RUSSIAN_ONLY = re.compile(r"[ыэъёЫЭЪЁ]")
@@ -44,7 +52,8 @@ def _options(overrides: dict[str, Any]) -> Any:
     epilog=(
         "Examples:\n\n  tolmach engines\n\n"
         "  tolmach engines --llm-url http://127.0.0.1:8080/v1 --llm-model qwen2.5-7b-instruct\n\n"
-        "  tolmach engines --nmt-model ~/models/opus-mt-ru-en-ct2"
+        "  tolmach engines --nmt-model ~/models/opus-mt-ru-en-ct2\n\n"
+        "  tolmach engines --json"
     )
 )
 def engines(
@@ -53,6 +62,7 @@ def engines(
     llm_model: LlmModelOption = None,
     nmt_model: NmtModelOption = None,
     allow_remote: RemoteOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Each translation engine: configured or not, reachable or not, local or remote."""
     from tolmach.engines import ENGINES, engine_name
@@ -70,9 +80,7 @@ def engines(
     except TolmachError as e:
         raise fail(e) from None
     chosen = engine_name(options)
-    table = Table()
-    for name in ("engine", "chosen", "where", "ready", "what"):
-        table.add_column(name, overflow="fold")
+    rows = []
     for name, cls in ENGINES.items():
         engine = cls(options)  # type: ignore[call-arg]
         if engine.remote and not options.allow_remote:  # not even a probe goes out without consent
@@ -82,14 +90,17 @@ def engines(
                 ready, why = engine.check()
             except TolmachError as e:
                 ready, why = False, e.one_line()
-        table.add_row(
-            name,
-            "yes" if chosen == name else "",
-            "remote" if engine.remote else "local",
-            ("yes: " if ready else "no: ") + why,
-            engine.describe(),
+        rows.append(
+            {
+                "name": name,
+                "chosen": chosen == name,
+                "remote": engine.remote,
+                "ready": ready,
+                "why": why,
+                "description": engine.describe(),
+            }
         )
-    out.print(table)
+    emit(Listing("engines", ENGINE_COLUMNS, rows, extra={"chosen": chosen}), as_json)
 
 
 @app.command(
@@ -145,7 +156,10 @@ def translate_text(
             raise OptionsError(f"unknown language code '{language}'", "e.g. --from ru or --from uk")
         chosen = text_engine(options)
         glossary = glossary_for(options, home or default_home())
-        with err.status(f"translating {len(doc.blocks)} paragraphs with {chosen.label}"):
+        if show_progress():
+            with err.status(f"translating {plural(len(doc.blocks), 'paragraph')} with {chosen.label}"):
+                result = translate_file(path, chosen, language, output, glossary)
+        else:
             result = translate_file(path, chosen, language, output, glossary)
     except TolmachError as e:
         raise fail(e) from None
@@ -156,7 +170,7 @@ def translate_text(
             f"[yellow]CHECK[/] paragraph {number}: {escape(flag.detail)}", highlight=False, soft_wrap=True
         )
     out.print(
-        f"wrote {result.output} ({len(doc.blocks)} paragraphs, {language} -> en, {result.engine})",
+        f"wrote {result.output} ({plural(len(doc.blocks), 'paragraph')}, {language} -> en, {result.engine})",
         highlight=False,
         soft_wrap=True,
     )

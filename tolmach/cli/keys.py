@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from tolmach.cli import HomeOption, app, fail, out
+from tolmach.cli.output import Column, JsonOption, Listing, emit
 from tolmach.errors import TolmachError
 
 keys_app = typer.Typer(
@@ -22,8 +22,16 @@ keys_app = typer.Typer(
 app.add_typer(keys_app, name="keys")
 
 
-@keys_app.command("list", epilog="Example:\n\n  tolmach keys list")
-def keys_list(home: HomeOption = None) -> None:
+KEY_COLUMNS = (
+    Column("fingerprint", "id"),
+    Column("name"),
+    Column("trusted since", "id", lambda k: k["added"] or "(own key)"),
+    Column("public key", "id", lambda k: k["public_key"] or "(fingerprint only)"),
+)
+
+
+@keys_app.command("list", epilog="Examples:\n\n  tolmach keys list\n\n  tolmach keys list --json")
+def keys_list(home: HomeOption = None, as_json: JsonOption = False) -> None:
     """This archive's own signing key and every key you trust, by fingerprint."""
     from tolmach.archive import default_home
     from tolmach.publish import trusted_keys
@@ -32,19 +40,17 @@ def keys_list(home: HomeOption = None) -> None:
         keys = trusted_keys(home or default_home())
     except TolmachError as e:
         raise fail(e) from None
-    if not keys:
-        out.print(
-            "no trusted keys yet: 'tolmach publish --manifest' makes this archive's own", highlight=False
-        )
-        return
-    table = Table()
-    for name in ("fingerprint", "name", "trusted since", "public key"):
-        table.add_column(name, overflow="fold")
-    for k in keys:
-        table.add_row(
-            k.fingerprint, escape(k.name), k.added or "(own key)", k.public_key or "(fingerprint only)"
-        )
-    out.print(table)
+    rows = [
+        {
+            "fingerprint": k.fingerprint,
+            "name": k.name,
+            "added": k.added or None,
+            "public_key": k.public_key or None,
+        }
+        for k in keys
+    ]
+    empty = "no trusted keys yet: 'tolmach publish --manifest' makes this archive's own"
+    emit(Listing("keys", KEY_COLUMNS, rows, empty=empty), as_json)
 
 
 @keys_app.command(

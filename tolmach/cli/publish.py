@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from tolmach.cli import ForceOption, HomeOption, app, err, fail, open_archive, out
+from tolmach.cli.folders import tidied
+from tolmach.cli.output import Column, Listing, emit, plural
 from tolmach.errors import OptionsError, TolmachError
 
 glossary_app = typer.Typer(
@@ -61,37 +62,44 @@ def publish(
     from tolmach.publish.bundle import manifest_bundle
 
     try:
-        folder = check_writable_dir(output_dir)
-        with open_archive(home) as archive:
-            run_id = archive.run_of(id)
-            transcript = archive.transcript(run_id)
-            record = archive.clip(transcript.media.sha256)
-            edits = archive.edits(run_id)
-            home = archive.home
-        info, stem = record.info, Path(record.filename).stem
-        files: dict[str, str] = {}
-        if thread:
-            posts = build_thread(
-                transcript,
-                info,
-                reviewer=transcript.reviewer,
-                quote_id=quote,
-                limit=limit,
-                include_notes=include_notes,
-            )
-            files[f"{stem}.thread.txt"] = "\n\n".join(posts) + "\n"
-        if quotes:
-            for suffix, sheet in (("md", quotes_markdown), ("html", quotes_html)):
-                files[f"{stem}.quotes.{suffix}"] = sheet(
-                    transcript, info, reviewer=transcript.reviewer, ids=chosen, include_notes=include_notes
+        with tidied(output_dir):  # a folder made for a failed publish is not left behind
+            folder = check_writable_dir(output_dir)
+            with open_archive(home) as archive:
+                run_id = archive.run_of(id)
+                transcript = archive.transcript(run_id)
+                record = archive.clip(transcript.media.sha256)
+                edits = archive.edits(run_id)
+                home = archive.home
+            info, stem = record.info, Path(record.filename).stem
+            files: dict[str, str] = {}
+            if thread:
+                posts = build_thread(
+                    transcript,
+                    info,
+                    reviewer=transcript.reviewer,
+                    quote_id=quote,
+                    limit=limit,
+                    include_notes=include_notes,
                 )
-        if manifest:
-            files = manifest_bundle(transcript, info, stem, files, edits, home, include_notes=include_notes)
-        # a file tolmach did not write there, or one edited since, is kept unless --force
-        write_texts({folder / name: text for name, text in files.items()}, force=force)
+                files[f"{stem}.thread.txt"] = "\n\n".join(posts) + "\n"
+            if quotes:
+                for suffix, sheet in (("md", quotes_markdown), ("html", quotes_html)):
+                    files[f"{stem}.quotes.{suffix}"] = sheet(
+                        transcript,
+                        info,
+                        reviewer=transcript.reviewer,
+                        ids=chosen,
+                        include_notes=include_notes,
+                    )
+            if manifest:
+                files = manifest_bundle(
+                    transcript, info, stem, files, edits, home, include_notes=include_notes
+                )
+            # a file tolmach did not write there, or one edited since, is kept unless --force
+            write_texts({folder / name: text for name, text in files.items()}, force=force)
     except TolmachError as e:
         raise fail(e) from None
-    out.print(f"wrote {len(files)} files:", highlight=False)
+    out.print(f"wrote {plural(len(files), 'file')}:", highlight=False)
     for name in files:
         out.print(f"  {folder / name}", highlight=False, soft_wrap=True)
     if manifest:
@@ -161,13 +169,16 @@ def verify(
         )
         raise typer.Exit(1)
     if not report.ok:
-        err.print(f"[bold red]FAILED[/]: {len(report.problems)} problems", highlight=False)
+        err.print(f"[bold red]FAILED[/]: {plural(len(report.problems), 'problem')}", highlight=False)
         raise typer.Exit(1)
     out.print(
         f"[bold green]OK[/]: signed by trusted key {report.signer}; every file matches the signed manifest",
         highlight=False,
         soft_wrap=True,
     )
+
+
+TERM_COLUMNS = tuple(Column(name) for name in ("term", "english", "gloss", "note", "source"))
 
 
 def _glossary(home: Path | None) -> tuple[Path, object]:
@@ -194,15 +205,14 @@ def glossary_list(
     except TolmachError as e:
         raise fail(e) from None
     assert isinstance(glossary, Glossary)
-    table = Table()
-    for name in ("term", "english", "gloss", "note", "source"):
-        table.add_column(name, overflow="fold")
     needle = (search or "").lower()
+    rows = []
     for t in glossary.terms:
-        row = (" | ".join(t.forms), t.english, t.gloss, t.note, t.source)
-        if needle in " ".join(row).lower():
-            table.add_row(*(escape(c) for c in row))
-    out.print(table)
+        row = {"term": " | ".join(t.forms), "english": t.english, "gloss": t.gloss, "note": t.note}
+        row["source"] = t.source
+        if needle in " ".join(row.values()).lower():
+            rows.append(row)
+    emit(Listing("terms", TERM_COLUMNS, rows, empty="no term matches" if needle else ""))
 
 
 @glossary_app.command(
@@ -257,4 +267,4 @@ def glossary_import(
             add_term(user, t)
     except TolmachError as e:
         raise fail(e) from None
-    out.print(f"imported {len(incoming.terms)} terms into {user}", highlight=False, soft_wrap=True)
+    out.print(f"imported {plural(len(incoming.terms), 'term')} into {user}", highlight=False, soft_wrap=True)

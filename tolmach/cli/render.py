@@ -19,6 +19,8 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from tolmach.cli import ForceOption, HomeOption, app, err, fail, open_archive, out
+from tolmach.cli.folders import tidied
+from tolmach.cli.output import show_progress
 from tolmach.errors import OptionsError, TolmachError
 
 if TYPE_CHECKING:
@@ -87,8 +89,9 @@ def render(
         if output is not None and output.suffix and not output.is_dir():  # named: checked before any work
             check_targets([output], force=force)
         archive = None if no_archive else open_archive(home)
+        made = output if output is None or not output.suffix else output.parent
         try:
-            with _bar(quiet) as (stage, step):
+            with tidied(made), _bar(quiet) as (stage, step):  # a new -o folder goes if the render fails
                 opened = open_clip(clip, options, archive, progress=step, started=stage("transcribing"))
                 target = output_path(clip, opened, burn, soft, dub, output, format, has_video(opened.media))
                 check_targets([target], force=force)  # before the voice-over and the encode
@@ -191,7 +194,7 @@ def _bar(
     quiet: bool,
 ) -> Iterator[tuple[Callable[[str], Callable[[int], None]], Callable[[int], None]]]:
     """(stage, step): ``stage(name)(total)`` starts a stage of ``total`` units; ``step(done)`` moves it."""
-    if quiet:
+    if not show_progress(quiet):
         yield (lambda name: lambda total: None), (lambda done: None)
         return
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())

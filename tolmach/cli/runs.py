@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from tolmach.archive import ID_LENGTH, Archive, RunSummary
 from tolmach.archive.compare import Row, counts, diff, differing_keys
@@ -31,6 +30,7 @@ from tolmach.cli import (
     out,
 )
 from tolmach.cli.engines import TextEngineOption
+from tolmach.cli.output import Column, JsonOption, Listing, emit, plural, show_progress
 from tolmach.errors import InputError, OptionsError, TolmachError
 from tolmach.settings import load_options
 
@@ -42,10 +42,25 @@ runs_app = typer.Typer(
 app.add_typer(runs_app, name="runs")
 
 
-@runs_app.command("list", epilog="Example:\n\n  tolmach runs list 3636ce09")
+RUN_COLUMNS = (
+    Column("run", "id", lambda r: r["id"][:ID_LENGTH]),
+    Column("created", "id"),
+    Column("language", "id"),
+    Column("options", "text", lambda r: options_text(r["options"]) or None),
+    Column("lines", "number"),
+    Column("reviewed", "number"),
+    Column("changes", "number"),
+    Column("current", "id", lambda r: "yes" if r["current"] else ""),
+)
+
+
+@runs_app.command(
+    "list", epilog="Examples:\n\n  tolmach runs list 3636ce09\n\n  tolmach runs list 3636ce09 --json"
+)
 def runs_list(
     id: Annotated[str, typer.Argument(help="Clip or run ID (a prefix is enough).")],
     home: HomeOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Every run of a clip: when, which language and options, how much of it is reviewed."""
     try:
@@ -54,21 +69,25 @@ def runs_list(
             runs = archive.runs(clip_id)
     except TolmachError as e:
         raise fail(e) from None
-    table = Table()
-    for name in ("run", "created", "language", "options", "lines", "reviewed", "changes", "current"):
-        table.add_column(name, overflow="fold")
-    for r, differs in zip(runs, differing_keys([r.key for r in runs]), strict=True):
-        table.add_row(
-            r.id[:ID_LENGTH],
-            r.created,
-            r.language,
-            escape(options_text(differs)) or "-",
-            str(r.lines),
-            str(r.reviewed),
-            str(r.revisions),
-            "yes" if r.current else "",
-        )
-    out.print(table)
+    rows = [
+        run_record(r, differs) for r, differs in zip(runs, differing_keys([r.key for r in runs]), strict=True)
+    ]
+    emit(Listing("runs", RUN_COLUMNS, rows, extra={"clip_id": clip_id}), as_json)
+
+
+def run_record(r: RunSummary, differs: dict[str, Any]) -> dict[str, Any]:
+    """A run as ``runs list --json`` and ``show --json`` give it: ``options`` are those that tell it
+    from the clip's other runs (docs/FORMATS.md)."""
+    return {
+        "id": r.id,
+        "current": r.current,
+        "created": r.created,
+        "language": r.language,
+        "options": differs,
+        "lines": r.lines,
+        "reviewed": r.reviewed,
+        "changes": r.revisions,
+    }
 
 
 @runs_app.command("use", epilog="Example:\n\n  tolmach runs use 9f1c2b7a")
@@ -119,7 +138,8 @@ def runs_diff(
 def _head(archive: Archive, side: str, run_id: str) -> str:
     run = archive.run_summary(run_id)
     current = ", current" if run.current else ""
-    return f"{side} = run {run.id[:ID_LENGTH]} ({run.language}, {run.lines} lines, {work(run)}{current})"
+    about = f"{run.language}, {plural(run.lines, 'line')}, {work(run)}{current}"
+    return f"{side} = run {run.id[:ID_LENGTH]} ({about})"
 
 
 def diff_lines(rows: tuple[Row, ...], everything: bool = False) -> list[str]:
@@ -163,10 +183,10 @@ def tenths(ms: int) -> str:
 
 def work(run: RunSummary) -> str:
     """How much of a run a person has done: "6 of 6 lines reviewed", and the changes, if any."""
-    done = f"{run.reviewed} of {run.lines} lines reviewed"
+    done = f"{run.reviewed} of {plural(run.lines, 'line')} reviewed"
     if not run.revisions:
         return done
-    return f"{done}, {run.revisions} change{'' if run.revisions == 1 else 's'}"
+    return f"{done}, {plural(run.revisions, 'change')}"
 
 
 def options_text(differs: dict[str, Any]) -> str:
@@ -248,20 +268,38 @@ def retranslate(
                     soft_wrap=True,
                 )
                 return
-            with err.status(f"translating {len(numbers)} line{'' if len(numbers) == 1 else 's'} again"):
+            if show_progress():
+                with err.status(f"translating {plural(len(numbers), 'line')} again"):
+                    done = retranslate_lines(archive, run_id, numbers, options)
+            else:
                 done = retranslate_lines(archive, run_id, numbers, options)
     except TolmachError as e:
         raise fail(e) from None
     for warning in done.warnings:
         err.print(f"[yellow]warning[/] {escape(warning)}", highlight=False, soft_wrap=True)
-    table = Table()
-    for name in ("line", "English before", "English now"):
-        table.add_column(name, overflow="fold")
-    for line in done.lines:
-        now = "(unchanged)" if line.after == line.before else line.after or "(not translated: kept)"
-        table.add_row(str(line.number), escape(line.before), escape(now))
-    out.print(table)
-    out.print(f"{len(done.changed)} of {len(done.lines)} lines changed, by {done.author}", highlight=False)
+    rows = [
+        {
+            "line": line.number,
+            "before": line.before,
+            "now": "(unchanged)" if line.after == line.before else line.after or "(not translated: kept)",
+        }
+        for line in done.lines
+    ]
+    columns = (
+        Column("line", "number"),
+        Column("English before", "text", "before"),
+        Column("English now", "text", "now"),
+    )
+    emit(Listing("lines", columns, rows))
+    changed = f"{len(done.changed)} of {plural(len(done.lines), 'line')} changed"
+    err.print(f"{changed}, by {escape(done.author)}", highlight=False, soft_wrap=True)
+
+
+RETRANSLATED = (
+    Column("line", "number"),
+    Column("English before", "text", "before"),
+    Column("English now", "text", "now"),
+)
 
 
 def parse_lines(text: str) -> list[int]:

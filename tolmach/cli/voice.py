@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from tolmach.cli import ForceOption, HomeOption, app, err, fail, open_archive, out
+from tolmach.cli.folders import tidied
+from tolmach.cli.output import Column, JsonOption, Listing, emit, plural, show_progress
 from tolmach.errors import OptionsError, TolmachError
 
 if TYPE_CHECKING:
@@ -101,30 +102,33 @@ def dub(
         raise fail(e) from None
     failed: list[TolmachError] = []
     try:
-        for arg in inputs:
-            try:
-                files, summary = _dub_one(
-                    arg, options, chosen, archive, output_dir, video_format, quiet, force
-                )
-            except TolmachError as e:
-                failed.append(e)
-                shown = escape(arg)
-                err.print(
-                    f"[yellow]skipped[/] {shown}: {escape(e.one_line())}", highlight=False, soft_wrap=True
-                )
-                continue
-            if not quiet:
-                out.print(summary, highlight=False, soft_wrap=True)
-                out.print(f"wrote {len(files)} files for {arg}:", highlight=False, soft_wrap=True)
-                for path in files:
-                    out.print(f"  {path}", highlight=False, soft_wrap=True)
-            if no_disclosure:
-                err.print(
-                    "[yellow]warning[/] no spoken disclosure (--no-disclosure): the file tags and "
-                    f"{files[1].name} still say the voice is AI-generated",
-                    highlight=False,
-                    soft_wrap=True,
-                )
+        with tidied(output_dir):  # a new -o folder is not left behind, empty, when every clip failed
+            for arg in inputs:
+                try:
+                    files, summary = _dub_one(
+                        arg, options, chosen, archive, output_dir, video_format, quiet, force
+                    )
+                except TolmachError as e:
+                    failed.append(e)
+                    shown = escape(arg)
+                    err.print(
+                        f"[yellow]skipped[/] {shown}: {escape(e.one_line())}", highlight=False, soft_wrap=True
+                    )
+                    continue
+                if not quiet:
+                    out.print(summary, highlight=False, soft_wrap=True)
+                    out.print(
+                        f"wrote {plural(len(files), 'file')} for {arg}:", highlight=False, soft_wrap=True
+                    )
+                    for path in files:
+                        out.print(f"  {path}", highlight=False, soft_wrap=True)
+                if no_disclosure:
+                    err.print(
+                        "[yellow]warning[/] no spoken disclosure (--no-disclosure): the file tags and "
+                        f"{files[1].name} still say the voice is AI-generated",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
     finally:
         if archive is not None:
             archive.close()
@@ -244,18 +248,19 @@ def narrate(
             target = target / f"{document.stem}.mp3"
         output_codec(target)  # a bad suffix or voice fails before the work
         get_voice(voice)
-        check_writable_dir(target.parent)
-        written = [target, target.with_suffix(".srt")]  # the audio and its SRT (voice.narrate)
-        check_targets(written, force=force)
-        parsed = read_document(document)
-        with _bar(quiet) as (stage, step):
+        with tidied(target.parent):  # a folder made for a failed narration is not left behind
+            check_writable_dir(target.parent)
+            written = [target, target.with_suffix(".srt")]  # the audio and its SRT (voice.narrate)
+            check_targets(written, force=force)
+            parsed = read_document(document)
+            with _bar(quiet) as (stage, step):
 
-            def chunks(done: int, total: int) -> None:
-                stage("narrating", total)
-                step(done)
+                def chunks(done: int, total: int) -> None:
+                    stage("narrating", total)
+                    step(done)
 
-            report = make_narration(parsed, target, chosen, progress=chunks)
-        record_written(written)
+                report = make_narration(parsed, target, chosen, progress=chunks)
+            record_written(written)
     except TolmachError as e:
         raise fail(e) from None
     if not quiet:
@@ -269,11 +274,28 @@ def narrate(
         )
 
 
-@app.command(epilog="Examples:\n\n  tolmach voices\n\n  tolmach voices ~/voices/en_GB-alan-medium.onnx")
+VOICE_COLUMNS = (
+    Column("name", "id"),
+    Column("engine", "id"),
+    Column("language", "id"),
+    Column("rate", "number", lambda v: f"{v['sample_rate']} Hz" if v["sample_rate"] else None),
+    Column("installed", "id"),
+    Column("about", "text", "description"),
+    Column("path"),
+)
+
+
+@app.command(
+    epilog=(
+        "Examples:\n\n  tolmach voices\n\n  tolmach voices ~/voices/en_GB-alan-medium.onnx\n\n"
+        "  tolmach voices --json"
+    )
+)
 def voices(
     files: Annotated[
         list[Path] | None, typer.Argument(help="Local piper .onnx voices to describe.", show_default=False)
     ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """The voices dub and narrate can speak with, and whether each is installed."""
     from tolmach.voice.voices import PiperVoice, VoiceInfo, list_voices
@@ -289,27 +311,25 @@ def voices(
             found.append(PiperVoice.describe_file(path))
     except TolmachError as e:
         raise fail(e) from None
-    table = Table()
-    for name in ("name", "engine", "language", "rate", "installed", "about", "path"):
-        table.add_column(name, overflow="fold")
-    for v in found:
-        rate = f"{v.sample_rate} Hz" if v.sample_rate else "-"
-        table.add_row(
-            v.name,
-            v.engine,
-            v.language or "-",
-            rate,
-            "yes" if v.installed else "no",
-            v.description,
-            v.path or "-",
-        )
-    out.print(table)
+    rows = [
+        {
+            "name": v.name,
+            "engine": v.engine,
+            "language": v.language or None,
+            "sample_rate": v.sample_rate or None,
+            "installed": v.installed,
+            "description": v.description,
+            "path": v.path or None,
+        }
+        for v in found
+    ]
+    emit(Listing("voices", VOICE_COLUMNS, rows), as_json)
 
 
 @contextmanager
 def _bar(quiet: bool) -> Iterator[tuple[Stage, Step]]:
     """(stage, step): ``stage(name, total)`` names the work and its size; ``step(done)`` moves the bar."""
-    if quiet:
+    if not show_progress(quiet):
         yield (lambda name, total: None), (lambda done: None)
         return
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())

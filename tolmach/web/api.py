@@ -22,7 +22,7 @@ from tolmach.archive import Archive, Filters, search
 from tolmach.archive import jobs as job_table
 from tolmach.errors import ConflictError, InputError, OptionsError, TolmachError
 from tolmach.records import Segment
-from tolmach.subtitles.formats.base import labels
+from tolmach.subtitles.formats.base import labels, rules_for
 from tolmach.web import shapes
 from tolmach.web.auth import api_caller, sessions
 from tolmach.web.deps import ArchiveDep, CallerDep, config_of
@@ -121,6 +121,7 @@ def get_clip(id: str, archive: ArchiveDep) -> dict[str, Any]:
         "model": transcript.model.name,
         "warnings": list(transcript.warnings),
         "label": {"text": text_label, "translation": translation_label},
+        "rules": shapes.rules(rules_for(transcript)),
     }
     data["review"] = shapes.review(archive.review_state(run_id))
     data["segments"] = [shapes.segment(s) for s in transcript.segments]

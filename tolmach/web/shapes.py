@@ -14,6 +14,7 @@ from tolmach.archive import ID_LENGTH, ClipRecord, ClipSummary, Hit, RunSummary
 from tolmach.archive.jobs import Job
 from tolmach.archive.review import ReviewState, Revision
 from tolmach.records import Segment
+from tolmach.subtitles.cues import CueRules
 from tolmach.subtitles.formats.jsonformat import segment_to_dict
 
 JOB_FIELDS = (
@@ -71,6 +72,8 @@ def clip_detail(record: ClipRecord, uploads: Path) -> dict[str, Any]:
         "duration_ms": record.media.duration_ms,
         "size": record.media.size,
         "has_video": bool(record.media.video_streams),
+        # the timeline's one-frame nudge; None for audio, or when ffprobe gave no frame rate
+        "fps": next((s.fps for s in record.media.video_streams if s.fps), None),
         "sources": [
             {"location": Path(where).name if where.startswith(prefix) else where, "seen": when}
             for where, when in record.sources
@@ -81,6 +84,11 @@ def clip_detail(record: ClipRecord, uploads: Path) -> dict[str, Any]:
 
 def run(r: RunSummary) -> dict[str, Any]:
     return {"id": r.id, "created": r.created, "language": r.language, "current": r.current, "key": r.key}
+
+
+def rules(r: CueRules) -> dict[str, Any]:
+    """The subtitle rules the timeline keeps while a line's times are dragged (snap with the gap)."""
+    return {"fps": r.fps, "min_gap_ms": r.min_gap_ms}
 
 
 def review(state: ReviewState) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 // The review page's player: the clip's video (or audio) with its English and original subtitle tracks,
-// one of them showing at a time, and the tracks' cues kept up to date with the edits.
+// one of them showing at a time, and the tracks' cues kept up to date with the edits; and the listening
+// tools: playback speed (pitch kept), a line looped, a line played from 2 s before it.
 'use strict';
 
 (function () {
@@ -82,10 +83,55 @@
     container.replaceChildren(media);
     apply();
 
+    // Listening: a line looped, or played to its end and no further. Checked every frame while
+    // playing (timeupdate comes only every 250 ms, a quarter of a second past the line).
+    let loop = null; // () => the {start, end} to stay within, or null
+    let until = -1; // pause once playback reaches this (ms)
+    let frame = 0;
+    function guard() {
+      frame = 0;
+      const ms = media.currentTime * 1000;
+      const range = loop && loop();
+      if (range && ms >= range.end) {
+        media.currentTime = range.start / 1000;
+        until = -1;
+      } else if (until >= 0 && ms >= until) {
+        until = -1;
+        media.pause();
+      }
+      if (!media.paused && (loop || until >= 0)) frame = requestAnimationFrame(guard);
+    }
+    const watch = () => {
+      if (!frame && !media.paused && (loop || until >= 0)) frame = requestAnimationFrame(guard);
+    };
+    media.addEventListener('play', watch);
+    media.addEventListener('seeked', () => {
+      // a seek made by hand outside the range ends a "play to the line's end"
+      if (until >= 0 && media.currentTime * 1000 > until) until = -1;
+    });
+
     return {
       media,
       seek(ms) {
         media.currentTime = ms / 1000;
+      },
+      // 0.5-1.5; the pitch is kept, so a slowed voice still sounds like the speaker
+      setRate(rate) {
+        media.preservesPitch = true;
+        media.defaultPlaybackRate = rate; // a reload of the media would otherwise reset it
+        media.playbackRate = rate;
+      },
+      // range(): the line to loop, asked every frame (the selection may move), or null to stop
+      setLoop(range) {
+        loop = range;
+        watch();
+      },
+      // play from `fromMs` and pause at `untilMs` (the 2 s before a line, then the line)
+      playRange(fromMs, untilMs) {
+        until = untilMs;
+        media.currentTime = Math.max(0, fromMs) / 1000;
+        media.play().catch(showError);
+        watch();
       },
       toggle() {
         if (media.paused) media.play().catch(showError);

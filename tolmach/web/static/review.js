@@ -4,7 +4,9 @@
 // changed the line since, the server refuses it (409) with the newer line, which the page shows beside
 // the reviewer's unsaved text, never in place of it. "Translate again" asks the server's text engine
 // for new English from the line's original as it stands; it is offered (highlighted) once the reviewer
-// has corrected a line's original, and the new English shows which engine wrote it.
+// has corrected a line's original, and the new English shows which engine wrote it. The timeline under
+// the video (timeline.js) retimes lines through this page's save path (saveFields), and the listening
+// tools (listen.js) play the selected line.
 'use strict';
 
 (function () {
@@ -23,6 +25,8 @@
     index: -1, // the selected line (keyboard cursor, and the playing line while following)
     editing: -1, // the line whose edit form is open
     player: null,
+    timeline: null, // timeline.js: the waveform and the lines as regions, redrawn after every change
+    listening: null, // listen.js: speed, loop, the 2 s before the line
     corrected: new Set(), // lines whose original the reviewer saved here: "Translate again" is offered
     machine: new Map(), // line ID -> the engine that translated it again on this page
     translating: new Set(), // line IDs waiting for the engine: not editable until the English is in
@@ -43,13 +47,30 @@
     document.getElementById('clip-meta').textContent = meta.filter(Boolean).join(' · ');
   }
 
-  function renderPlayer(clip) {
+  function renderPlayer(clip, run) {
     state.player = window.tolmach.createPlayer(document.getElementById('player'), {
       base: base(),
       hasVideo: clip.has_video,
       language: state.language,
       button: document.getElementById('track-switch'),
       onTime: followPlayback,
+    });
+    const rules = (run && run.rules) || {};
+    state.timeline = window.tolmach.createTimeline(document.getElementById('timeline'), {
+      base: base(),
+      media: state.player.media,
+      durationMs: clip.duration_ms,
+      frameMs: 1000 / (clip.fps || rules.fps || 25), // the video's frame; the rules' when there is none
+      minGapMs: rules.min_gap_ms || 0,
+      segments: () => state.segments,
+      selected: () => state.index,
+      select: (index) => select(index),
+      follow: () => document.getElementById('follow').checked,
+      save: saveFields,
+    });
+    state.listening = window.tolmach.createListening({
+      player: state.player,
+      line: () => state.segments[state.index] || null,
     });
     // audio has no picture to draw subtitles on, so the current line is shown under the player instead
     document.getElementById('caption').hidden = clip.has_video;
@@ -248,6 +269,7 @@
     node.scrollIntoView({ block });
     if (focus) node.focus({ preventScroll: true });
     if (seek) state.player.seek(state.segments[index].start);
+    state.timeline.draw();
   }
 
   function lineAt(ms) {
@@ -362,7 +384,36 @@
     const reply = await api('PATCH', `${base()}/segments/${seg.id}`, { ...body, version: seg.version });
     state.segments[index] = reply.segment;
     renderReview({ review: reply.review });
+    state.timeline.draw();
     return reply;
+  }
+
+  // The timeline's save: fields of line `n` (its ID) in one PATCH on the version the page shows, the
+  // line redrawn as stored and the tracks reloaded (the cues are built again under the rules). A
+  // refusal is shown as a form save's is, then rethrown. An open form on the line keeps what the
+  // reviewer typed; the fields they did not touch take the new values, so its save cannot undo this.
+  async function saveFields(n, fields) {
+    const index = state.segments.findIndex((seg) => seg.id === n);
+    if (index < 0) throw new Error(`no line ${n} on this page`);
+    const older = state.segments[index];
+    try {
+      const reply = await patchLine(index, fields);
+      if (state.editing === index) {
+        const form = lineNode(index).querySelector('form');
+        for (const name of Object.keys(fields)) {
+          const field = form.elements[name];
+          if (field && field.value === formValue(name, older)) field.value = formValue(name, reply.segment);
+        }
+      } else {
+        redrawLine(index);
+      }
+      state.player.refresh();
+      return reply.segment;
+    } catch (err) {
+      if (isConflict(err)) showConflict(index, err);
+      else showError(err);
+      throw err;
+    }
   }
 
   const isConflict = (err) => err && err.status === 409 && err.body && err.body.segment;
@@ -375,6 +426,7 @@
     const older = state.segments[index];
     const newer = err.body.segment;
     state.segments[index] = newer;
+    state.timeline.draw();
     const node = lineNode(index);
     const form = state.editing === index ? node.querySelector('form') : null;
     if (!form) {
@@ -559,6 +611,7 @@
       const reply = await api('POST', `${base()}/revisions/${revisionId}/undo`);
       state.segments[index] = reply.segment;
       if (reply.revision.field === 'translation') state.machine.delete(reply.segment.id);
+      state.timeline.draw();
       redrawLine(index);
       state.player.refresh();
       renderReview({ review: reply.review });
@@ -637,6 +690,8 @@
     } else if (key === 'n' || key === 'p') {
       event.preventDefault();
       nextDoubtful(key === 'n' ? 1 : -1);
+    } else if (state.timeline.onKey(event) || state.listening.onKey(event)) {
+      event.preventDefault(); // [ ] , . + - (timing, zoom), Shift+[ Shift+] L B (listening)
     }
   }
 
@@ -654,7 +709,7 @@
     state.id = data.clip.id || state.id;
     state.segments = data.segments;
     renderHeader(data.clip);
-    renderPlayer(data.clip);
+    renderPlayer(data.clip, data.run);
     renderExports();
     renderReview(data);
     lines().replaceChildren(...state.segments.map(lineItem));

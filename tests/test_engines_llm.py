@@ -96,7 +96,7 @@ def test_a_refused_answer_is_asked_again_with_the_error(server: LlmServer, fault
     retry = server.translation_requests[1]["body"]["messages"]
     assert retry[-1]["role"] == "user" and "Your answer was refused" in retry[-1]["content"]
     assert said in retry[-1]["content"]
-    assert any("answers refused" in e for e in outcome.events)
+    assert any("llm: 1 answer refused" in e for e in outcome.events)
 
 
 def test_refused_twice_the_batch_is_split(server: LlmServer) -> None:
@@ -115,7 +115,7 @@ def test_a_line_refused_to_the_end_keeps_whispers_english_marked(server: LlmServ
     outcome = engine.run(LINES[:2], context(2))
     assert outcome.lines == (WHISPER[0], english(2, LINES[1]))
     assert outcome.fallback == ("llm answer invalid", "")
-    assert "llm: 1 lines kept their fallback" in outcome.events
+    assert "llm: 1 line kept its fallback" in outcome.events
 
 
 def test_segments_record_the_engine_and_the_fallback(server: LlmServer, tmp_path: Path) -> None:

@@ -45,9 +45,13 @@ class ScriptedRuntime:
     def __init__(self, reply: Reply) -> None:
         self.reply = reply
         self.calls: list[list[dict[str, str]]] = []
+        self.aside: list[bool] = []  # per call: asked outside the conversation
 
-    def complete(self, messages: list[dict[str, str]], *, max_tokens: int, deadline: float) -> str:
+    def complete(
+        self, messages: list[dict[str, str]], *, max_tokens: int, deadline: float, aside: bool = False
+    ) -> str:
         self.calls.append(list(messages))
+        self.aside.append(aside)
         return self.reply(messages)
 
 
@@ -170,7 +174,7 @@ def test_a_line_failing_twice_keeps_whispers_english_and_says_why(bad: str, why:
     assert outcome.fallback[1].startswith("local answer invalid: ") and why in outcome.fallback[1]
     assert len(runtime.calls) == 4  # asked twice, no more
     assert "That answer cannot be used" in runtime.calls[2][-1]["content"]
-    assert any("1 lines kept their fallback" in e for e in outcome.events)
+    assert any("1 line kept its fallback" in e for e in outcome.events)
 
 
 def test_a_line_failing_once_is_asked_again_and_kept() -> None:
@@ -190,31 +194,64 @@ def test_a_known_name_must_be_spelled_as_known() -> None:
     assert "write the names as Bakhmut" in runtime.calls[1][-1]["content"]
 
 
-def test_english_too_long_to_read_is_asked_again_shorter() -> None:
-    answers = iter(
-        [
-            '{"en": "We absolutely do not at all refuse to go on serving in the army."}',
-            '{"en": "We do not refuse to serve."}',
-        ]
-    )
+LONG = "We absolutely do not at all refuse to go on serving in the army."
+
+
+def test_english_too_long_to_read_is_shortened_as_a_subtitle() -> None:
+    answers = iter([json.dumps({"en": LONG}), '{"en": "We do not refuse to serve."}'])
     chosen, runtime = engine(lambda _m: next(answers))
     outcome = chosen.run(LINES[:1], context(fallback=WHISPER[:1], durations=(1500,)))
-    assert outcome.lines == ("We do not refuse to serve.",)
-    assert "at most 25 characters, not 64" in runtime.calls[1][-1]["content"]
-    assert any("1 lines asked again for English short enough" in e for e in outcome.events)
+    assert outcome.lines == ("We do not refuse to serve.",) and outcome.fallback == ("",)
+    shorten = runtime.calls[1]
+    assert shorten[0]["content"] == local_engine.SHORTEN_RULES  # a conversation of its own, with examples
+    assert len(shorten) == 2 + 2 * len(local_engine.SHORTEN_EXAMPLES)
+    assert shorten[-1]["content"] == f"At most 25 characters (about 4 words): {LONG}"
+    assert runtime.aside == [False, True]  # the conversation goes on as if it had not been asked
+    assert any("1 line shortened to be read in the time" in e for e in outcome.events)
 
 
-def test_when_shortening_fails_the_shorter_usable_answer_is_kept() -> None:
-    first = "We absolutely do not refuse to serve."
-    answers = iter(
-        [json.dumps({"en": first}), '{"en": "We absolutely do not at all refuse to serve, not at all."}']
+def test_a_line_within_its_time_or_a_text_is_not_shortened() -> None:
+    chosen, runtime = engine(lambda _m: json.dumps({"en": LONG}))
+    chosen.run(LINES[:1], context(fallback=WHISPER[:1], durations=(5000,)))
+    chosen.run(LINES[:1], Context(source_lang="ru", kind="text"))
+    assert len(runtime.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("short", "why"),
+    [
+        ('{"en": "We refuse to serve."}', "lost the negation"),
+        (
+            '{"en": "We do not refuse to serve, not at all, we serve, we serve in the army here."}',
+            "not shorter",
+        ),
+        ('{"en": "Мы не отказываемся."}', "Cyrillic"),
+        ("not json", "unusable"),
+    ],
+)
+def test_a_shorter_english_that_loses_a_fact_or_is_unusable_is_not_kept(short: str, why: str) -> None:
+    answers = iter([json.dumps({"en": LONG}), short])
+    chosen, _ = engine(lambda _m: next(answers))
+    outcome = chosen.run(LINES[:1], context(fallback=WHISPER[:1], durations=(1500,)))
+    assert outcome.lines == (LONG,) and outcome.fallback == ("",), why
+    assert any("1 line too long to read in time" in e for e in outcome.events)
+
+
+def test_shortening_keeps_numbers_and_known_names() -> None:
+    line = "Мы стоим под Бахмутом уже 85 дней и не отступаем ни на шаг."
+    long = json.dumps(
+        {"en": "We have been standing near Bakhmut for 85 days now and we do not retreat a step."}
     )
-    chosen, _ = engine(lambda _m: next(answers))
-    assert chosen.run(LINES[:1], context(fallback=WHISPER[:1], durations=(1000,))).lines == (first,)
-    answers = iter([json.dumps({"en": first}), '{"en": "Мы"}'])  # the second is unusable: keep the first
-    chosen, _ = engine(lambda _m: next(answers))
-    outcome = chosen.run(LINES[:1], context(fallback=WHISPER[:1], durations=(1000,)))
-    assert outcome.lines == (first,) and outcome.fallback == ("",)
+    names = (("Бахмут", "Bakhmut"),)
+    for short, kept in (
+        ("We have stood near Bakhmut for 85 days, never retreating.", True),
+        ("We have stood near Bakhmut for weeks, never retreating.", False),  # the number lost
+        ("We have stood there for 85 days, never retreating.", False),  # the name lost
+    ):
+        answers = iter([long, json.dumps({"en": short})])
+        chosen, _ = engine(lambda _m, given=answers: next(given))
+        outcome = chosen.run([line], Context(source_lang="ru", names=names, durations=(2500,)))
+        assert (outcome.lines[0] == short) is kept, short
 
 
 def test_an_answer_repeating_an_earlier_lines_english_is_asked_again_without_the_conversation() -> None:
@@ -235,6 +272,7 @@ def test_an_answer_repeating_an_earlier_lines_english_is_asked_again_without_the
     assert (
         "the same English as an earlier line" in again[-1]["content"] and first[:20] in again[-1]["content"]
     )
+    assert runtime.aside == [False, False, True]
 
 
 def test_a_copy_that_persists_in_the_conversation_keeps_the_fallback() -> None:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from tolmach.engines.base import Context, Engine, EngineError, Outcome, Progress, is_local_url
 from tolmach.errors import MissingExtraError
+from tolmach.text import plural
 
 if TYPE_CHECKING:
     import httpx
@@ -412,9 +413,12 @@ class LlmEngine(Engine):
         if retried:
             events.append("llm: retried " + ", ".join(f"{v} x {k}" for k, v in sorted(retried.items())))
         if state.events["answer refused"]:
-            events.append(f"llm: {state.events['answer refused']} answers refused ({state.problems[0]})")
+            refused = plural(state.events["answer refused"], "answer")
+            events.append(f"llm: {refused} refused ({state.problems[0]})")
         if fell_back:
-            events.append(f"llm: {fell_back} lines kept their fallback")
+            events.append(
+                f"llm: {plural(fell_back, 'line')} kept {'its' if fell_back == 1 else 'their'} fallback"
+            )
         return tuple(events)
 
 

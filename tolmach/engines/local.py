@@ -41,6 +41,7 @@ from tolmach.asr.guard import compression_ratio
 from tolmach.engines.base import Context, Engine, EngineError, Outcome, Progress
 from tolmach.engines.llm import CYRILLIC, LANGUAGE_NAMES
 from tolmach.errors import MissingExtraError
+from tolmach.text import plural
 
 if TYPE_CHECKING:
     from tolmach.options import Options
@@ -70,8 +71,12 @@ class Runtime(Protocol):
 
     label: str  # the model's name, for ``translated_by``
 
-    def complete(self, messages: list[dict[str, str]], *, max_tokens: int, deadline: float) -> str:
-        """The assistant's reply to ``messages`` as text; stops by ``deadline`` (time.monotonic())."""
+    def complete(
+        self, messages: list[dict[str, str]], *, max_tokens: int, deadline: float, aside: bool = False
+    ) -> str:
+        """The assistant's reply to ``messages`` as text; stops by ``deadline`` (time.monotonic()).
+        ``aside``: a question outside the conversation under way, which is to go on after it as if the
+        question had not been asked (llama.cpp would otherwise read the whole conversation again)."""
         ...
 
 
@@ -104,14 +109,17 @@ class LlamaRuntime:
         )
         self._processors = llama_cpp.LogitsProcessorList
 
-    def complete(self, messages: list[dict[str, str]], *, max_tokens: int, deadline: float) -> str:
+    def complete(
+        self, messages: list[dict[str, str]], *, max_tokens: int, deadline: float, aside: bool = False
+    ) -> str:
         def stop(_ids: Any, scores: Any) -> Any:  # called once per token: the only way into generation
             if time.monotonic() > deadline:
                 raise _Stopped
             return scores
 
         with self._lock:
-            if len(messages) <= 2:  # a conversation's first question: read from scratch (see ``fresh``)
+            kept = self._llm.save_state() if aside else None  # what the conversation has evaluated
+            if len(messages) <= 2 and not aside:  # a conversation's first question: read from scratch
                 self._llm.reset()
             try:
                 reply = self._llm.create_chat_completion(
@@ -123,6 +131,9 @@ class LlamaRuntime:
                 )
             except _Stopped:
                 raise TimeoutError("the local model ran past its time") from None
+            finally:
+                if kept is not None:
+                    self._llm.load_state(kept)
         content = reply["choices"][0]["message"]["content"]
         return content if isinstance(content, str) else ""
 
@@ -262,24 +273,23 @@ class LocalEngine(Engine):
         limit: int | None = None,
         earlier: Sequence[tuple[str, str]] = (),
     ) -> tuple[str, str]:
-        """(English, "") for one line, asking twice at most; ("", problem) when no answer is usable.
+        """(English, "") for one line, asking twice at most, then shortened if it is longer than
+        ``limit`` characters (more than can be read while the line is shown); ("", problem) when no
+        answer is usable.
 
         ``earlier`` holds the (source, English) pairs answered before in this conversation: an answer
         that gives one of those again for a different line is taken for a copy (a small model shown its
         own answers sometimes repeats one, and then every line after it) and is asked again without the
-        conversation; the same English then is the line's own (two lines can mean the same).
-
-        An answer that passes ``check_line`` but misspells a known name, or is longer than ``limit``
-        characters (more than can be read while the line is shown), is asked for again once; the second
-        answer is kept only when it mends that (or, for length, is the shorter): a second answer is not
-        better for being second."""
+        conversation; the same English then is the line's own (two lines can mean the same). An answer
+        that passes ``check_line`` but misspells a known name is asked for again once; the second answer
+        is kept only when it has the name (a second answer is not better for being second)."""
         asked = [*messages, question]
         problem = ""
-        usable, wanted = "", ""
+        usable = ""
         for attempt in range(2):
-            reply = self._call(runtime, asked, max_tokens=max_tokens(source))
             # asked without the conversation, the same English again is this line's own, not a copy
             alone = attempt == 1 and problem.startswith(REPEATED)
+            reply = self._call(runtime, asked, max_tokens=max_tokens(source), aside=alone)
             english, problem = parse(reply)
             problem = (
                 problem
@@ -289,14 +299,12 @@ class LocalEngine(Engine):
             if problem:
                 events["answer refused"] += 1
             else:
-                wanting = _wanting(english, source, context, limit)
-                if usable:
-                    return _better(usable, wanted, english, wanting), ""
-                if not wanting:
-                    return english, ""
-                usable, wanted = english, wanting
-                events["shortened" if wanting.startswith(TOO_LONG) else "names asked again"] += 1
-                problem = wanting
+                wanting = _wanting(english, source, context)
+                if not wanting or usable:
+                    chosen = english if not wanting else usable
+                    return self._shorten(runtime, source, chosen, context, events, limit), ""
+                usable, problem = english, wanting
+                events["names asked again"] += 1
             if attempt == 1:
                 break
             again = {
@@ -308,9 +316,45 @@ class LocalEngine(Engine):
                 asked = [messages[0], question, {"role": "assistant", "content": reply}, again]
             else:
                 asked = [*asked, {"role": "assistant", "content": reply}, again]
-        return (usable, "") if usable else ("", problem)
+        if usable:
+            return self._shorten(runtime, source, usable, context, events, limit), ""
+        return "", problem
 
-    def _call(self, runtime: Runtime, messages: list[dict[str, str]], *, max_tokens: int) -> str:
+    def _shorten(
+        self,
+        runtime: Runtime,
+        source: str,
+        english: str,
+        context: Context,
+        events: Counter[str],
+        limit: int | None,
+    ) -> str:
+        """``english``, or a shorter subtitle of it when it is longer than ``limit``.
+
+        Asked to translate within a number of characters, a 1.5B model writes the same sentence again
+        however it is told (measured: 5 of 5 too-long lines came back unchanged). Asked instead to
+        shorten an English subtitle, shown two examples, it does (4 of 5 within the limit). The shorter
+        English is kept only when it is usable (``check_line``), shorter, still has the names whose
+        spelling is known, and the line checks find no negation, number or name in it wrong that they
+        found right in the longer one: shorten wording, never facts. An omission it causes is left for
+        the line checks to flag."""
+        if limit is None or len(english) <= limit:
+            return english
+        reply = self._call(runtime, shortening(english, limit), max_tokens=max_tokens(english), aside=True)
+        short, problem = parse(reply)
+        problem = problem or check_line(source, short)
+        if problem or len(short) >= len(english) or _wanting(short, source, context):
+            events["not shortened"] += 1
+            return english
+        if _facts(source, short, context.source_lang) - _facts(source, english, context.source_lang):
+            events["not shortened"] += 1
+            return english
+        events["shortened"] += 1
+        return short
+
+    def _call(
+        self, runtime: Runtime, messages: list[dict[str, str]], *, max_tokens: int, aside: bool = False
+    ) -> str:
         """``runtime.complete`` on a thread of its own, waited for until the deadline (and a grace): a
         runtime that does not return by then is left behind (TimeoutError)."""
         deadline = time.monotonic() + self.timeout
@@ -318,7 +362,9 @@ class LocalEngine(Engine):
 
         def work() -> None:
             try:
-                box["reply"] = runtime.complete(messages, max_tokens=max_tokens, deadline=deadline)
+                box["reply"] = runtime.complete(
+                    messages, max_tokens=max_tokens, deadline=deadline, aside=aside
+                )
             except BaseException as exc:  # handed to the caller's thread
                 box["error"] = exc
 
@@ -403,20 +449,59 @@ def reading_limit(context: Context, index: int) -> int | None:
     return max(MIN_LIMIT, context.durations[index] * READING_CPS // 1000)
 
 
-def _wanting(english: str, source: str, context: Context, limit: int | None) -> str:
-    """What a usable answer could do better: a known name spelled otherwise, or too long to read."""
+def _wanting(english: str, source: str, context: Context) -> str:
+    """What a usable answer could do better: a known name spelled otherwise."""
     missing = [en for src, en in context.names if _names(src, source) and en not in english]
-    if missing:
-        return f"write the names as {', '.join(missing)}"
-    if limit is not None and len(english) > limit:
-        return (
-            f"{TOO_LONG}: at most {limit} characters, not {len(english)}; "
-            "say the same more briefly, keeping every negation, number and name"
-        )
-    return ""
+    return f"write the names as {', '.join(missing)}" if missing else ""
 
 
-TOO_LONG = "too long to read while the line is shown"
+SHORTEN_RULES = (
+    "You edit English subtitles so that they can be read in the time they are shown. Keep every "
+    "negation, number and name, and the meaning; drop filler words and repetition. "
+    'Answer with JSON only: {"en": "<the shorter subtitle>"}.'
+)
+SHORTEN_EXAMPLES = (  # (limit, long, short): English only, so they fit any clip
+    (
+        40,
+        "At that moment all of us were really very tired and we wanted to sleep.",
+        "We were all exhausted then.",
+    ),
+    (
+        45,
+        "He said that they had not received any of the ammunition that was promised to them.",
+        "He said the promised ammunition never came.",
+    ),
+)
+
+
+def shortening(english: str, limit: int) -> list[dict[str, str]]:
+    """The conversation asking for ``english`` in at most ``limit`` characters, after the examples."""
+
+    def asked(chars: int, text: str) -> dict[str, str]:
+        return {
+            "role": "user",
+            "content": f"At most {chars} characters (about {max(3, chars // 6)} words): {text}",
+        }
+
+    messages = [{"role": "system", "content": SHORTEN_RULES}]
+    for chars, long, short in SHORTEN_EXAMPLES:
+        messages += [asked(chars, long), {"role": "assistant", "content": json.dumps({"en": short})}]
+    return [*messages, asked(limit, english)]
+
+
+FACTS = ("negation", "number", "name")  # what shortening must never lose
+
+
+def _facts(source: str, english: str, language: str) -> Counter[str]:
+    """How many of the line checks' findings about facts (``FACTS``) ``english`` gets as the
+    translation of ``source``, by kind."""
+    from tolmach.checks import Pair, check_pair
+
+    if language not in ("ru", "uk"):
+        return Counter()
+    return Counter(f.kind for f in check_pair(Pair(source, english, language)) if f.kind in FACTS)
+
+
 REPEATED = "the same English as an earlier line"
 SAME_ENGLISH = 0.9  # similarity (difflib's ratio) at which two answers say the same
 SAME_SOURCE = 0.6  # ... and at which two lines say the same, so that the same English is right
@@ -438,18 +523,6 @@ def _repeats(english: str, source: str, earlier: Sequence[tuple[str, str]]) -> s
 
 def _similar(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-def _better(first: str, first_wants: str, second: str, second_wants: str) -> str:
-    """The answer to keep when the first was asked again for what ``first_wants``: the second if it
-    mends that; of two too long, the shorter; else the first (a name spelled right matters more than
-    the length, and a second answer that still misses the name is no better)."""
-    first_long, second_long = first_wants.startswith(TOO_LONG), second_wants.startswith(TOO_LONG)
-    if not second_wants or (second_long and not first_long):
-        return second
-    if first_long and second_long:
-        return second if len(second) < len(first) else first
-    return first
 
 
 def max_tokens(source: str) -> int:
@@ -512,13 +585,19 @@ def _names(name: str, source: str) -> bool:
 def _report(events: Counter[str], problems: list[str], fell_back: int, timeout: float) -> tuple[str, ...]:
     out = []
     if events["answer refused"]:
-        out.append(f"local: {events['answer refused']} answers refused ({problems[0] if problems else '?'})")
+        refused = plural(events["answer refused"], "answer")
+        out.append(f"local: {refused} refused ({problems[0] if problems else '?'})")
     if events["hung"]:
         out.append(f"local: the model did not answer within {timeout:.0f} s; the lines after it kept theirs")
     if events["shortened"]:
-        out.append(f"local: {events['shortened']} lines asked again for English short enough to read")
+        out.append(f"local: {plural(events['shortened'], 'line')} shortened to be read in the time shown")
+    if events["not shortened"]:
+        out.append(
+            f"local: {plural(events['not shortened'], 'line')} too long to read in time"
+            " (no shorter English kept its negations, numbers and names)"
+        )
     if fell_back:
-        out.append(f"local: {fell_back} lines kept their fallback")
+        out.append(f"local: {plural(fell_back, 'line')} kept {'its' if fell_back == 1 else 'their'} fallback")
     return tuple(out)
 
 

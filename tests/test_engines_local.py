@@ -604,22 +604,22 @@ def test_a_worker_needs_the_memory_of_both_models(monkeypatch: pytest.MonkeyPatc
 
     assert worker_memory_mb(Options(engine="whisper")) == SPEECH_MB
     assert worker_memory_mb(Options(engine="local")) == SPEECH_MB + weights.LOCAL_MODELS["1.5b"].ram_mb
-    assert worker_memory_mb(Options(engine="local", local_model="0.5b")) == SPEECH_MB + 900
+    assert worker_memory_mb(Options(engine="local", local_model="0.5b")) == SPEECH_MB + 1250
     assert worker_memory_mb(Options(engine="local", translate=False)) == SPEECH_MB
     assert worker_memory_mb(Options()) == SPEECH_MB  # auto, nothing installed (conftest)
     monkeypatch.setattr(weights, "local_installed", lambda name="1.5b": True)
-    assert worker_memory_mb(Options()) == SPEECH_MB + 1900
+    assert worker_memory_mb(Options()) == SPEECH_MB + 2750
 
 
 def test_a_pool_that_would_not_fit_in_memory_is_refused_before_it_starts() -> None:
     from tolmach.errors import OptionsError
     from tolmach.jobs.batch import check_memory
 
-    check_memory(Options(engine="local"), 2, available_mb=6100)
+    check_memory(Options(engine="local"), 2, available_mb=8000)
     with pytest.raises(OptionsError) as caught:
-        check_memory(Options(engine="local"), 4, available_mb=6100)
+        check_memory(Options(engine="local"), 4, available_mb=8000)
     line = caught.value.one_line()
-    assert "--workers 4: each worker needs about 2.9 GiB (the local language model included)" in line
+    assert "--workers 4: each worker needs about 3.8 GiB (the local language model included)" in line
     assert "use --workers 2, or --local-model 0.5b" in line
     with pytest.raises(OptionsError) as caught:
         check_memory(Options(engine="whisper"), 3, available_mb=2000)

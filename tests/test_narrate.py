@@ -303,4 +303,5 @@ def test_round_trip_whisper_hears_the_narration(narrated: tuple[Path, NarrationR
     said = words(" ".join(cue.text for cue in report.cues[1:]))  # the article; the disclosure below
     got = words(" ".join(s.text for s in heard))
     assert recall(said, got) >= 0.9, (said, got)
-    assert got[0].startswith("voice") and "generated" in got[1:4], got  # the disclosure is heard first
+    # the disclosure is heard first ("Voice: AI-generated ..."; Whisper base may hear "voice" as "oasis")
+    assert "generated" in got[1:4] and ("ai" in got[:3] or got[0].startswith("voice")), got

@@ -66,23 +66,10 @@ def list_clips(
 
 
 def clip_record(c: ClipSummary) -> dict[str, Any]:
-    """A clip as ``list --json`` gives it: the fields of the web API's clip summary (docs/FORMATS.md)."""
-    return {
-        "id": c.id[:ID_LENGTH],
-        "clip_id": c.id,
-        "run_id": c.run_id,
-        "title": c.title,
-        "filename": c.filename,
-        "language": c.language or None,
-        "duration_ms": c.duration_ms,
-        "lines": c.lines,
-        "doubtful": c.doubtful,
-        "reviewed": c.reviewed,
-        "runs": c.runs,
-        "tags": list(c.tags),
-        "added": c.added,
-        "has_video": c.has_video,
-    }
+    """A clip as ``list --json`` gives it: the web API's clip summary (docs/FORMATS.md)."""
+    from tolmach.web.shapes import clip_summary
+
+    return {**clip_summary(c), "language": c.language or None}
 
 
 @app.command(
@@ -318,23 +305,15 @@ def search_command(
 
 
 def hit_record(h: Hit) -> dict[str, Any]:
-    """A hit as ``search --json`` gives it; ``text`` and ``translation`` are the shown snippets, the
-    matched words in ``matched`` (docs/FORMATS.md)."""
+    """A hit as ``search --json`` gives it: the web API's, with ``text`` and ``translation`` the shown
+    snippets as plain text and the matched words in ``matched`` (docs/FORMATS.md)."""
+    from tolmach.web.shapes import hit
+
     return {
-        "id": h.clip_id[:ID_LENGTH],
-        "clip_id": h.clip_id,
-        "run_id": h.run_id,
-        "segment": h.segment,
-        "start": h.start,
-        "end": h.end,
-        "speaker": h.speaker,
-        "title": h.title,
-        "language": h.language,
-        "doubtful": h.doubtful,
+        **hit(h),
         "text": plain(h.text, ("", "")),
         "translation": plain(h.translation, ("", "")),
-        "matched": [piece for piece, hit in (*h.text, *h.translation) if hit],
-        "score": h.score,
+        "matched": [piece for piece, found in (*h.text, *h.translation) if found],
     }
 
 

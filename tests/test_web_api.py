@@ -171,7 +171,18 @@ def test_patch_each_field(api: TestClient, clip_id: str, field: str, value: obje
     assert r.status_code == 200, r.text
     assert r.json()["segment"][field] == shown
     (revision,) = r.json()["revisions"]
-    assert set(revision) == {"id", "segment", "field", "before", "after", "author", "at", "undoes"}
+    assert set(revision) == {
+        "id",
+        "segment",
+        "field",
+        "before",
+        "after",
+        "author",
+        "at",
+        "undoes",
+        "action",
+        "step",
+    }
     assert (revision["segment"], revision["field"], revision["author"]) == (1, field, NAME)
     assert api.get(f"/api/clips/{clip_id}/segments/1").json()[field] == shown
 

@@ -175,6 +175,7 @@ class Transcript:
     tool_version: str = ""
     warnings: tuple[str, ...] = ()
     reviewer: str | None = None  # who reviewed every line; None while any line is unreviewed
+    approver: str | None = None  # who approved the reviewed clip, while that approval stands
     language_detected: str = ""  # what the speech sounds like, checked also when forced ("" unknown)
     language_detected_probability: float = 0.0
     language_mismatch: bool = False  # forced, but the speech was surely detected as another language

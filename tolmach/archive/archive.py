@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tolmach.archive import review
+from tolmach.archive import review, signoff, structure
 from tolmach.archive.db import connect, now, write
 from tolmach.archive.store import Store
 from tolmach.errors import InputError
@@ -47,7 +47,7 @@ THUMBS = "thumbs"  # the web app's cached thumbnails: <clip id>.jpg
 PEAKS = "peaks"  # the web app's cached waveforms: <clip id>.peaks (media/peaks.py)
 ID_LENGTH = 12  # characters of sha256 shown; unique in any archive a person will build
 MIN_PREFIX = 4
-_SEGMENT_COLUMNS = ("id", "start", "end", "speaker", "text", "translation", "doubtful", "reviewed")
+_SEGMENT_COLUMNS = review.SEGMENT_COLUMNS
 _INFO_FIELDS = ("title", "place", "filmed", "notes")
 
 
@@ -322,9 +322,11 @@ class Archive:
         rows = self.conn.execute(
             f"""SELECT c.id, c.current_run, c.filename, c.title, c.duration_ms, c.added,
                    r.language, (SELECT count(*) FROM runs WHERE clip_id = c.id) AS runs,
-                   (SELECT count(*) FROM segments WHERE run_id = c.current_run) AS lines,
-                   (SELECT count(*) FROM segments WHERE run_id = c.current_run AND doubtful) AS doubtful,
-                   (SELECT count(*) FROM segments WHERE run_id = c.current_run AND reviewed) AS reviewed,
+                   (SELECT count(*) FROM segments WHERE run_id = c.current_run AND NOT deleted) AS lines,
+                   (SELECT count(*) FROM segments WHERE run_id = c.current_run AND NOT deleted AND doubtful)
+                       AS doubtful,
+                   (SELECT count(*) FROM segments WHERE run_id = c.current_run AND NOT deleted AND reviewed)
+                       AS reviewed,
                    c.media,
                    (SELECT group_concat(tag, ' ') FROM tags WHERE clip_id = c.id) AS tags
                 FROM clips c LEFT JOIN runs r ON r.id = c.current_run {where}
@@ -412,8 +414,13 @@ class Archive:
         head = json.loads(row[0])
         head["segments"] = []
         transcript = transcript_from_dict(head)
-        reviewer = review.state(self.conn, run_id).reviewer
-        return replace(transcript, segments=self.segments(run_id), reviewer=reviewer)
+        state = review.state(self.conn, run_id)
+        return replace(
+            transcript,
+            segments=self.segments(run_id),
+            reviewer=state.reviewer,
+            approver=state.approver if state.reviewer else None,
+        )
 
     # -- review ----------------------------------------------------------------------------------
 
@@ -447,6 +454,89 @@ class Archive:
             translated_by=engine,
             glossary=self.glossary(run_id),
         )
+
+    def split_line(
+        self,
+        run_id: str,
+        number: int,
+        at_ms: int,
+        author: str,
+        *,
+        text_at: int | None = None,
+        translation_at: int | None = None,
+        version: int | None = None,
+    ) -> structure.Step:
+        """Split one line in two at ``at_ms``; see :func:`structure.split_line`."""
+        return structure.split_line(
+            self.conn,
+            run_id,
+            number,
+            at_ms,
+            author,
+            text_at=text_at,
+            translation_at=translation_at,
+            version=version,
+            glossary=self.glossary(run_id),
+        )
+
+    def merge_lines(
+        self,
+        run_id: str,
+        number: int,
+        author: str,
+        *,
+        version: int | None = None,
+        next_version: int | None = None,
+    ) -> structure.Step:
+        """Merge a line with the next one in time; see :func:`structure.merge_lines`."""
+        return structure.merge_lines(
+            self.conn,
+            run_id,
+            number,
+            author,
+            version=version,
+            next_version=next_version,
+            glossary=self.glossary(run_id),
+        )
+
+    def insert_line(
+        self,
+        run_id: str,
+        start: int,
+        end: int,
+        author: str,
+        *,
+        text: str = "",
+        translation: str = "",
+        speaker: str | None = None,
+    ) -> structure.Step:
+        """Add a line where none is; see :func:`structure.insert_line`."""
+        return structure.insert_line(
+            self.conn,
+            run_id,
+            start,
+            end,
+            author,
+            text=text,
+            translation=translation,
+            speaker=speaker,
+            glossary=self.glossary(run_id),
+        )
+
+    def delete_line(
+        self, run_id: str, number: int, author: str, *, version: int | None = None
+    ) -> structure.Step:
+        """Delete a line (kept as a tombstone an undo brings back); see :func:`structure.delete_line`."""
+        return structure.delete_line(
+            self.conn, run_id, number, author, version=version, glossary=self.glossary(run_id)
+        )
+
+    def approve(self, run_id: str, approver: str) -> signoff.Approval:
+        """The second step of sign-off; see :func:`signoff.approve`."""
+        return signoff.approve(self.conn, run_id, approver)
+
+    def withdraw_approval(self, run_id: str, author: str) -> signoff.Approval:
+        return signoff.withdraw(self.conn, run_id, author)
 
     def check_version(self, run_id: str, number: int, version: int) -> None:
         """ConflictError unless line ``number`` is at ``version`` (what the caller's page shows)."""
@@ -482,7 +572,7 @@ class Archive:
         """The run's lines as they stand, with their versions; words follow any edit of the times."""
         rows = self.conn.execute(
             "SELECT number, start_ms, end_ms, speaker, text, translation, doubtful, reviewed, detail, version"
-            " FROM segments WHERE run_id = ? ORDER BY number",
+            " FROM segments WHERE run_id = ? AND NOT deleted ORDER BY start_ms, number",
             (run_id,),
         )
         return tuple(
@@ -507,8 +597,9 @@ class Archive:
 
 
 _RUNS_SQL = """SELECT r.id, r.created, r.language, r.key, r.id = c.current_run AS current,
-        (SELECT count(*) FROM segments s WHERE s.run_id = r.id) AS lines,
-        (SELECT coalesce(sum(s.reviewed), 0) FROM segments s WHERE s.run_id = r.id) AS reviewed,
+        (SELECT count(*) FROM segments s WHERE s.run_id = r.id AND NOT s.deleted) AS lines,
+        (SELECT coalesce(sum(s.reviewed), 0) FROM segments s WHERE s.run_id = r.id AND NOT s.deleted)
+            AS reviewed,
         (SELECT count(*) FROM revisions v JOIN segments s ON s.id = v.segment_id WHERE s.run_id = r.id)
             AS revisions
     FROM runs r JOIN clips c ON c.id = r.clip_id"""

@@ -269,3 +269,40 @@ def _segment_versions(conn: sqlite3.Connection) -> None:
     # A line's version goes up with every accepted edit or undo, so a write from a page that read an
     # older version is refused instead of silently replacing what someone else wrote since.
     conn.execute("ALTER TABLE segments ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+
+
+@migration("0005_line_structure")
+def _line_structure(conn: sqlite3.Connection) -> None:
+    # Split, merge, insert and delete (archive/structure.py). A deleted line stays as a row marked
+    # deleted, so its history and an undo keep what it said; a line's number is never given to
+    # another. The revisions one such change wrote share a step (the id of its first revision) and
+    # name the action, so an undo takes the whole change back at once.
+    run_script(
+        conn,
+        """
+        ALTER TABLE segments ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE revisions ADD COLUMN action TEXT NOT NULL DEFAULT '';  -- split, merge, insert, delete
+        ALTER TABLE revisions ADD COLUMN step INTEGER;                     -- first revision of the action
+        CREATE INDEX revisions_step ON revisions(step);
+        """,
+    )
+
+
+@migration("0006_approvals")
+def _approvals(conn: sqlite3.Connection) -> None:
+    # The second step of sign-off (archive/signoff.py): an approval stands while the run has no
+    # revision after ``last_revision``; ``withdrawn`` says why when its approver took it back.
+    run_script(
+        conn,
+        """
+        CREATE TABLE approvals (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            approver TEXT NOT NULL,
+            at TEXT NOT NULL,
+            last_revision INTEGER NOT NULL,   -- the run's last revision when it was approved
+            withdrawn TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX approvals_run ON approvals(run_id);
+        """,
+    )

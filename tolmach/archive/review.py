@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from tolmach.archive import signoff
 from tolmach.archive.db import now, write
 from tolmach.checks.base import KINDS
 from tolmach.errors import ConflictError, InputError, OptionsError
@@ -50,6 +51,19 @@ for the revisions that changed which engine wrote the English (a re-translation,
 so that an undo gives the English back together with the name of what wrote it."""
 MAX_TEXT = 2000  # characters of one field
 _COLUMN = {"start": "start_ms", "end": "end_ms"}
+SEGMENT_COLUMNS = ("id", "start", "end", "speaker", "text", "translation", "doubtful", "reviewed")
+"""The fields of a Segment kept in columns of their own; the rest is the row's ``detail`` JSON."""
+WORDS = "words"
+"""A revision field of its own, written only by a split or a merge: the line's word timings and their
+span as JSON (:func:`words_value`), so an undo gives them back exactly. Not an editable field, and not
+an edit the manifest lists: the words follow the text."""
+
+
+def words_value(detail: Mapping[str, Any], start: int, end: int) -> str:
+    """A line's stored word timings and the span they were timed for (``WORDS_SPAN``, or the line's
+    [start, end] when its times were never edited), as the ``words`` revision keeps them."""
+    value = {"words": detail.get("words", []), "span": list(detail.get(WORDS_SPAN) or (start, end))}
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,8 @@ class Revision:
     author: str
     at: str
     undoes: int | None  # the revision this one took back
+    action: str = ""  # split, merge, insert or delete (archive/structure.py); "" for an edit of a field
+    step: int | None = None  # the first revision of the action this one is part of
 
     def as_edit(self) -> Edit:
         return Edit(self.segment, self.field, self.before, self.after, self.author, self.at)
@@ -72,6 +88,8 @@ class ReviewState:
     reviewed: int
     total: int
     reviewers: tuple[str, ...]  # who marked the lines now reviewed, in order of first such mark
+    approver: str | None = None  # who approved it, while that approval stands (archive/signoff.py)
+    withdrawn: str = ""  # why the last approval no longer stands; "" when none was withdrawn
 
     @property
     def complete(self) -> bool:
@@ -170,6 +188,10 @@ def undo(
         if not found:
             raise InputError(f"no revision {revision_id} in this clip", "list them: GET .../revisions")
         rev = found[0]
+        if rev.step is not None:
+            from tolmach.archive.structure import undo_step
+
+            return undo_step(c, run_id, rev, author, glossary)
         row = _segment(c, run_id, rev.segment)
         if _value(row, rev.field) != rev.after:
             raise InputError(
@@ -202,22 +224,43 @@ def revisions(conn: sqlite3.Connection, run_id: str, number: int | None = None) 
 
 def edits(conn: sqlite3.Connection, run_id: str) -> tuple[Edit, ...]:
     """Every human change to the run's text, for the manifest (review marks are not edits of text)."""
-    return tuple(r.as_edit() for r in revisions(conn, run_id) if r.field != "reviewed")
+    return tuple(r.as_edit() for r in revisions(conn, run_id) if r.field not in ("reviewed", WORDS))
 
 
 def state(conn: sqlite3.Connection, run_id: str) -> ReviewState:
     """How many lines are reviewed, and by whom: for each line reviewed now, the author of the mark
-    that stands (its latest "reviewed -> 1"); a mark taken back names no one."""
+    that stands (its latest "reviewed -> 1"); a mark taken back names no one. A mark an undo gave
+    back (of an edit, a split or a merge that had taken it away) is still its first author's: the
+    undo restores what they checked, it does not check it again."""
     reviewed, total = conn.execute(
-        "SELECT coalesce(sum(reviewed), 0), count(*) FROM segments WHERE run_id = ?", (run_id,)
-    ).fetchone()
-    names = conn.execute(
-        "SELECT r.author FROM segments s JOIN revisions r ON r.id = ("
-        "   SELECT max(id) FROM revisions WHERE segment_id = s.id AND field = 'reviewed' AND after = '1')"
-        " WHERE s.run_id = ? AND s.reviewed GROUP BY r.author ORDER BY min(r.id)",
+        "SELECT coalesce(sum(reviewed), 0), count(*) FROM segments WHERE run_id = ? AND NOT deleted",
         (run_id,),
+    ).fetchone()
+    marks = conn.execute(
+        "SELECT r.id, r.segment_id, r.after, r.author, r.undoes FROM revisions r"
+        " JOIN segments s ON s.id = r.segment_id WHERE s.run_id = ? AND r.field = 'reviewed' ORDER BY r.id",
+        (run_id,),
+    ).fetchall()
+    mark: dict[int, tuple[int, str] | None] = {}  # segment id: (revision id, author) of the mark now
+    was: dict[int, tuple[int, str] | None] = {}  # revision id: the segment's mark just before it
+    for rid, segment, after, author, undoes in marks:
+        was[rid] = mark.get(segment)
+        mark[segment] = (was.get(undoes) or (rid, author)) if after == "1" else None
+    standing = conn.execute(
+        "SELECT id FROM segments WHERE run_id = ? AND reviewed AND NOT deleted", (run_id,)
+    ).fetchall()
+    first: dict[str, int] = {}
+    for rid, author in sorted(m for m in (mark.get(row[0]) for row in standing) if m):
+        first.setdefault(author, rid)
+    approval = signoff.latest(conn, run_id)
+    standing_approval = approval is not None and approval.standing and total > 0 and reviewed == total
+    return ReviewState(
+        reviewed,
+        total,
+        tuple(first),
+        approver=approval.approver if approval is not None and standing_approval else None,
+        withdrawn=approval.withdrawn if approval is not None else "",
     )
-    return ReviewState(reviewed, total, tuple(n[0] for n in names))
 
 
 def timed_detail(detail: dict[str, Any], start: int, end: int) -> dict[str, Any]:
@@ -286,29 +329,36 @@ def _check_times(c: sqlite3.Connection, row: sqlite3.Row, wanted: Mapping[str, s
             f"line {n} would end at {_seconds(end)}, after the clip ends ({_seconds(clip[0])})",
             f"end it at {clip[0]} ms or earlier",
         )
-    if start < row["start_ms"]:
-        prev = c.execute(
-            "SELECT number, end_ms FROM segments WHERE run_id = ? AND number < ?"
-            " ORDER BY number DESC LIMIT 1",
-            (row["run_id"], n),
-        ).fetchone()
-        if prev is not None and start < prev["end_ms"]:
-            raise OptionsError(
-                f"line {n} would start at {_seconds(start)}, before line {prev['number']} ends"
-                f" ({_seconds(prev['end_ms'])})",
-                f"start it at {prev['end_ms']} ms or later, or end line {prev['number']} earlier first",
-            )
-    if end > row["end_ms"]:
-        after = c.execute(
-            "SELECT number, start_ms FROM segments WHERE run_id = ? AND number > ? ORDER BY number LIMIT 1",
-            (row["run_id"], n),
-        ).fetchone()
-        if after is not None and end > after["start_ms"]:
-            raise OptionsError(
-                f"line {n} would end at {_seconds(end)}, after line {after['number']} starts"
-                f" ({_seconds(after['start_ms'])})",
-                f"end it at {after['start_ms']} ms or earlier, or start line {after['number']} later first",
-            )
+    prev, after = neighbours(c, row)
+    if start < row["start_ms"] and prev is not None and start < prev["end_ms"]:
+        raise OptionsError(
+            f"line {n} would start at {_seconds(start)}, before line {prev['number']} ends"
+            f" ({_seconds(prev['end_ms'])})",
+            f"start it at {prev['end_ms']} ms or later, or end line {prev['number']} earlier first",
+        )
+    if end > row["end_ms"] and after is not None and end > after["start_ms"]:
+        raise OptionsError(
+            f"line {n} would end at {_seconds(end)}, after line {after['number']} starts"
+            f" ({_seconds(after['start_ms'])})",
+            f"end it at {after['start_ms']} ms or earlier, or start line {after['number']} later first",
+        )
+
+
+def ordered(c: sqlite3.Connection, run_id: str) -> list[sqlite3.Row]:
+    """The run's lines that stand (not deleted), in time order: the order of the page and the exports.
+    A line's number is its stable ID, so a line added later has a higher number than its neighbours."""
+    return c.execute(
+        "SELECT * FROM segments WHERE run_id = ? AND NOT deleted ORDER BY start_ms, number", (run_id,)
+    ).fetchall()
+
+
+def neighbours(c: sqlite3.Connection, row: sqlite3.Row) -> tuple[sqlite3.Row | None, sqlite3.Row | None]:
+    """The standing lines just before and just after ``row`` in time order (``row`` itself excluded)."""
+    key = (row["start_ms"], row["number"])
+    others = [r for r in ordered(c, row["run_id"]) if r["id"] != row["id"]]
+    earlier = [r for r in others if (r["start_ms"], r["number"]) < key]
+    later = [r for r in others if (r["start_ms"], r["number"]) > key]
+    return (earlier[-1] if earlier else None), (later[0] if later else None)
 
 
 def _seconds(ms: int) -> str:
@@ -323,9 +373,19 @@ def _apply(
     after: str,
     author: str,
     undoes: int | None,
+    action: str = "",
 ) -> Revision:
     """Write one field and its revision. ``row`` is the line as it was before this edit began."""
-    if field == "notes":
+    if field == WORDS:
+        given = json.loads(after)
+        detail = {k: v for k, v in _detail(c, row["id"]).items() if k != WORDS_SPAN}
+        detail["words"] = given["words"]
+        if given["span"] is not None:
+            detail[WORDS_SPAN] = given["span"]
+        c.execute(
+            "UPDATE segments SET detail = ? WHERE id = ?", (json.dumps(detail, ensure_ascii=False), row["id"])
+        )
+    elif field == "notes":
         _update_detail(c, row["id"], {"notes": after.split("\n") if after else []})
     elif field == "dismissed":
         _update_detail(c, row["id"], {"dismissed": [_flag_json(line) for line in after.splitlines()]})
@@ -336,7 +396,7 @@ def _apply(
             if WORDS_SPAN not in detail:
                 _update_detail(c, row["id"], {WORDS_SPAN: [row["start_ms"], row["end_ms"]]})
         stored: object = after
-        if field in ("start", "end", "reviewed"):
+        if field in ("start", "end", "reviewed", "deleted"):
             stored = int(after)
         elif field == "speaker":
             stored = after or None  # no speaker is NULL, as the pipeline stores it
@@ -345,8 +405,9 @@ def _apply(
         language = c.execute("SELECT language FROM runs WHERE id = ?", (row["run_id"],)).fetchone()[0]
         c.execute("UPDATE segments SET stems = ? WHERE id = ?", (stems(after, language), row["id"]))
     cursor = c.execute(
-        "INSERT INTO revisions (segment_id, field, before, after, author, at, undoes) VALUES (?,?,?,?,?,?,?)",
-        (row["id"], field, before, after, author, now(), undoes),
+        "INSERT INTO revisions (segment_id, field, before, after, author, at, undoes, action)"
+        " VALUES (?,?,?,?,?,?,?,?)",
+        (row["id"], field, before, after, author, now(), undoes, action),
     )
     return _revisions(c, "r.id = ?", (cursor.lastrowid,))[0]
 
@@ -375,10 +436,14 @@ def _segment(c: sqlite3.Connection, run_id: str, number: int) -> sqlite3.Row:
     row = c.execute("SELECT * FROM segments WHERE run_id = ? AND number = ?", (run_id, number)).fetchone()
     if row is None:
         raise InputError(f"no line {number} in this clip", "line numbers start at 1")
+    if row["deleted"]:
+        raise InputError(f"line {number} was deleted", "undo its deletion first to change it")
     return row
 
 
 def _value(row: sqlite3.Row, field: str) -> str:
+    if field == WORDS:
+        return words_value(json.loads(row["detail"]), row["start_ms"], row["end_ms"])
     if field == "notes":
         return "\n".join(json.loads(row["detail"]).get("notes", ()))
     if field == "dismissed":
@@ -431,13 +496,19 @@ def recheck(c: sqlite3.Connection, row: sqlite3.Row, glossary: Glossary | None, 
     language = c.execute("SELECT language FROM runs WHERE id = ?", (row["run_id"],)).fetchone()[0]
     if found_again:
         _find_entities(c, row["id"], language)
-    rows = c.execute(
-        "SELECT id, number, start_ms, end_ms, text, translation, detail FROM segments"
-        " WHERE run_id = ? AND number BETWEEN ? AND ? ORDER BY number",
-        (row["run_id"], row["number"] - 2, row["number"] + 2),
-    ).fetchall()
+    # the line (or, when it was just deleted, the place it stood) and two lines either side, in time
+    # order: bleed reads a line's neighbours; the line and the next one each side are checked again
+    row = c.execute("SELECT * FROM segments WHERE id = ?", (row["id"],)).fetchone()  # as it is now
+    lines = ordered(c, row["run_id"])
+    key = (row["start_ms"], row["number"])
+    at = next((i for i, r in enumerate(lines) if (r["start_ms"], r["number"]) >= key), len(lines))
+    here = at < len(lines) and lines[at]["id"] == row["id"]
+    rows = lines[max(at - 2, 0) : at + 3]
+    first = max(at - 2, 0)
+    near = [i - first for i in range(at - 1, at + (2 if here else 1)) if 0 <= i < len(lines)]
+    if not rows:
+        return
     segments = [_checkable(r) for r in rows]
-    near = [i for i, r in enumerate(rows) if abs(r["number"] - row["number"]) <= 1]
     for i, s in enumerate(check_segments(segments, language, glossary, only=near)):
         if i in near:
             _update_detail(
@@ -505,7 +576,7 @@ def _flag_json(line: str) -> dict[str, str]:
 
 def _revisions(c: sqlite3.Connection, where: str, args: tuple[object, ...]) -> list[Revision]:
     rows = c.execute(
-        "SELECT r.id, s.number, r.field, r.before, r.after, r.author, r.at, r.undoes"
+        "SELECT r.id, s.number, r.field, r.before, r.after, r.author, r.at, r.undoes, r.action, r.step"
         f" FROM revisions r JOIN segments s ON s.id = r.segment_id WHERE {where} ORDER BY r.id",
         args,
     )

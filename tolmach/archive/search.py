@@ -77,7 +77,7 @@ def search(
 
 _SELECT = """SELECT s.run_id, s.number, s.start_ms, s.end_ms, s.speaker, s.text, s.translation, s.doubtful,
     c.id AS clip_id, COALESCE(NULLIF(c.title, ''), c.filename) AS title, r.language"""
-_JOINS = "JOIN clips c ON c.current_run = s.run_id JOIN runs r ON r.id = s.run_id"
+_JOINS = "JOIN clips c ON c.current_run = s.run_id AND NOT s.deleted JOIN runs r ON r.id = s.run_id"
 _RANK_AHEAD = 4  # rank this many times ``limit`` lines in the index before joining and filtering
 
 

@@ -22,9 +22,14 @@ DOUBT_MARK = "(?)"
 _SPACE = re.compile(r"\s+")
 
 
-def label(reviewer: str | None) -> str:
-    """The label every published text carries: machine translation, or who reviewed every line."""
-    return f"Reviewed by {one_line(reviewer)}" if reviewer and reviewer.strip() else LABEL_TRANSLATION
+def label(reviewer: str | None, approver: str | None = None) -> str:
+    """The label every published text carries: machine translation, who reviewed every line, or who
+    reviewed it and who approved it (the two-step sign-off, ``archive/signoff.py``)."""
+    if not (reviewer and reviewer.strip()):
+        return LABEL_TRANSLATION
+    if approver and approver.strip():
+        return f"Translated by {one_line(reviewer)}, approved by {one_line(approver)}"
+    return f"Reviewed by {one_line(reviewer)}"
 
 
 def one_line(text: str) -> str:

@@ -87,8 +87,10 @@ def build_manifest(
         "language_forced": transcript.language_forced,
         "model": {"name": transcript.model.name, "sha256": transcript.model.sha256},
         "options": {name: _no_folder(value) for name, value in transcript.options.items()},
-        "label": label(reviewer),
+        "label": label(reviewer, transcript.approver),
         "reviewer": one_line(reviewer) if reviewer and reviewer.strip() else None,
+        # the second person who approved the reviewed English (two-step sign-off), while that stands
+        **({"approver": one_line(transcript.approver)} if reviewer and transcript.approver else {}),
         "segments": [
             {
                 "id": s.id,

@@ -111,7 +111,11 @@ def quotes_markdown(
     quotes = quote_lines(transcript, ids)
     out = [f"# Quote sheet: {md(_title(clip))}", ""]
     out += [f"- **{name}:** {md(value)}" for name, value in _header(transcript, clip, include_notes)]
-    out += [f"- **File sha256:** `{transcript.media.sha256}`", f"- **English:** {md(label(reviewer))}", ""]
+    out += [
+        f"- **File sha256:** `{transcript.media.sha256}`",
+        f"- **English:** {md(label(reviewer, transcript.approver))}",
+        "",
+    ]
     out += [md(_summary(quotes)), ""]
     original_name = f"Original ({md(transcript.language)})"
     for q in quotes:
@@ -124,7 +128,7 @@ def quotes_markdown(
             out.append(f"- **English:** {md(q.english)}")
         out += [f"- **Translator's note:** {md(note)}" for note in q.notes]
         out.append("")
-    out += ["---", "", f"Every English line above: {md(label(reviewer))}.", ""]
+    out += ["---", "", f"Every English line above: {md(label(reviewer, transcript.approver))}.", ""]
     return "\n".join(out)
 
 
@@ -144,7 +148,7 @@ def quotes_html(
     header = _header(transcript, clip, include_notes)
     rows = [f"<dt>{e(name)}</dt><dd>{e(value)}</dd>" for name, value in header]
     rows.append(f"<dt>File sha256</dt><dd><code>{e(transcript.media.sha256)}</code></dd>")
-    rows.append(f'<dt>English</dt><dd class="label">{e(label(reviewer))}</dd>')
+    rows.append(f'<dt>English</dt><dd class="label">{e(label(reviewer, transcript.approver))}</dd>')
     out = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -178,7 +182,10 @@ def quotes_html(
             notes = "".join(f"<li>Translator's note: {e(note)}</li>" for note in q.notes)
             out.append(f'<ul class="notes">{notes}</ul>')
         out.append("</article>")
-    out += ["</main>", f"<footer><p>Every English line above: {e(label(reviewer))}.</p></footer>"]
+    out += [
+        "</main>",
+        f"<footer><p>Every English line above: {e(label(reviewer, transcript.approver))}.</p></footer>",
+    ]
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
 

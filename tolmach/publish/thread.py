@@ -101,7 +101,7 @@ def thread_sections(
     ]
     if any(s.doubtful and not is_inaudible(s) for s in transcript.segments):
         outro.append(f"{DOUBT_MARK} = the machine was unsure of this line; check it against the audio.")
-    outro.append(label(reviewer))
+    outro.append(label(reviewer, transcript.approver))
     return intro, body, outro
 
 

@@ -78,6 +78,38 @@ class SegmentPatch(BaseModel):
         return notes
 
 
+class SplitBody(BaseModel):
+    """Where to split a line: a time inside it, and optionally the places in its text and English."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: StrictInt = Field(ge=1, description="ms: the second line starts here")
+    text_at: StrictInt | None = Field(
+        None, ge=0, description="character offset where the second line's text begins"
+    )
+    translation_at: StrictInt | None = Field(None, ge=0, description="the same in the English")
+    version: StrictInt | None = Field(None, ge=1)
+    retranslate: StrictBool | None = Field(
+        None, description="true: the text engine writes both lines' English again"
+    )
+
+
+class MergeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: StrictInt | None = Field(None, ge=1, description="this line's version")
+    next_version: StrictInt | None = Field(None, ge=1, description="the next line's version")
+
+
+class InsertBody(BaseModel):
+    """A new line over a stretch no line covers."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: StrictInt = Field(ge=0, description="ms")
+    end: StrictInt = Field(ge=1, description="ms")
+    text: StrictStr = Field("", max_length=MAX_TEXT)
+    translation: StrictStr = Field("", max_length=MAX_TEXT)
+    speaker: StrictStr | None = Field(None, max_length=80)
+
+
 @router.get("/session")
 def get_session(request: Request, response: Response, caller: CallerDep) -> dict[str, str]:
     """The CSRF value the pages send with every change, who edits are by, and how callers log in."""
@@ -107,7 +139,7 @@ def get_clip(id: str, archive: ArchiveDep) -> dict[str, Any]:
     clip_id, run_id = archive.resolve(id)
     record = archive.clip(clip_id)
     data: dict[str, Any] = {"clip": shapes.clip_detail(record, archive.tmp), "run": None}
-    data["review"] = {"reviewed": 0, "total": 0, "reviewer": None}
+    data["review"] = {"reviewed": 0, "total": 0, "reviewer": None, "approver": None, "withdrawn": ""}
     data["segments"] = []
     if run_id is None:
         return data
@@ -186,7 +218,124 @@ def patch_segment(
     return reply
 
 
-def _retranslate(archive: Archive, run_id: str, n: int, saved: bool) -> dict[str, Any]:
+@router.post("/clips/{id}/segments/{n}/split", response_model=None)
+def split_segment(
+    id: str,
+    n: int,
+    split: SplitBody,
+    archive: ArchiveDep,
+    caller: CallerDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any] | JSONResponse:
+    """Split line ``n`` in two at ``at``: it keeps its number, the second half takes the next free one.
+    With ``retranslate``, the text engine then writes both halves' English again (a 409 without one,
+    the split kept)."""
+    run_id = archive.run_of(id)
+    version = _version(split.version, if_match)
+    try:
+        step = archive.split_line(
+            run_id,
+            n,
+            split.at,
+            caller.name,
+            text_at=split.text_at,
+            translation_at=split.translation_at,
+            version=version,
+        )
+    except ConflictError as e:
+        return _stale_lines(archive, run_id, e)
+    reply = _structure_reply(archive, run_id, step)
+    if split.retranslate:
+        reply["retranslated"] = _retranslate(archive, run_id, list(step.lines), True)
+        reply["segments"] = [shapes.segment(s) for s in archive.segments(run_id)]
+    return reply
+
+
+@router.post("/clips/{id}/segments/{n}/merge", response_model=None)
+def merge_segment(
+    id: str, n: int, merge: MergeBody, archive: ArchiveDep, caller: CallerDep
+) -> dict[str, Any] | JSONResponse:
+    """Merge line ``n`` with the line after it in time; that line is deleted (an undo brings it back)."""
+    run_id = archive.run_of(id)
+    try:
+        step = archive.merge_lines(
+            run_id, n, caller.name, version=merge.version, next_version=merge.next_version
+        )
+    except ConflictError as e:
+        return _stale_lines(archive, run_id, e)
+    return _structure_reply(archive, run_id, step)
+
+
+@router.post("/clips/{id}/segments", status_code=201)
+def insert_segment(id: str, line: InsertBody, archive: ArchiveDep, caller: CallerDep) -> dict[str, Any]:
+    """Add a line (for speech Whisper missed) over a stretch no line covers; it takes the next free number."""
+    run_id = archive.run_of(id)
+    step = archive.insert_line(
+        run_id,
+        line.start,
+        line.end,
+        caller.name,
+        text=line.text,
+        translation=line.translation,
+        speaker=line.speaker,
+    )
+    return _structure_reply(archive, run_id, step)
+
+
+@router.delete("/clips/{id}/segments/{n}", response_model=None)
+def delete_segment(
+    id: str,
+    n: int,
+    archive: ArchiveDep,
+    caller: CallerDep,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    if_match: Annotated[str | None, Header()] = None,
+) -> dict[str, Any] | JSONResponse:
+    """Delete line ``n`` (e.g. one Whisper invented on noise); its number is never reused."""
+    run_id = archive.run_of(id)
+    try:
+        step = archive.delete_line(run_id, n, caller.name, version=_version(version, if_match))
+    except ConflictError as e:
+        return _stale_lines(archive, run_id, e)
+    return _structure_reply(archive, run_id, step)
+
+
+@router.post("/clips/{id}/approval")
+def approve_clip(id: str, archive: ArchiveDep, caller: CallerDep) -> dict[str, Any]:
+    """The second step of sign-off: the caller approves the reviewed clip. 400 while a line is not
+    reviewed, 422 when the caller reviewed any line (a second person approves)."""
+    run_id = archive.run_of(id)
+    archive.approve(run_id, caller.name)
+    return {"review": shapes.review(archive.review_state(run_id))}
+
+
+@router.delete("/clips/{id}/approval")
+def withdraw_approval(id: str, archive: ArchiveDep, caller: CallerDep) -> dict[str, Any]:
+    """Take the standing approval back (any change to a line withdraws it by itself)."""
+    run_id = archive.run_of(id)
+    archive.withdraw_approval(run_id, caller.name)
+    return {"review": shapes.review(archive.review_state(run_id))}
+
+
+def _structure_reply(archive: Archive, run_id: str, step: Any) -> dict[str, Any]:
+    """What a split, merge, insert or delete answers: the action, the lines it changed or added (by
+    number), its revisions, every line as it now stands in time order, and the review state."""
+    return {
+        "action": step.action,
+        "lines": list(step.lines),
+        "revisions": [shapes.revision(r) for r in step.revisions],
+        "segments": [shapes.segment(s) for s in archive.segments(run_id)],
+        "review": shapes.review(archive.review_state(run_id)),
+    }
+
+
+def _stale_lines(archive: Archive, run_id: str, e: ConflictError) -> JSONResponse:
+    return JSONResponse(
+        {**body(e), "segments": [shapes.segment(s) for s in archive.segments(run_id)]}, status_code=409
+    )
+
+
+def _retranslate(archive: Archive, run_id: str, n: int | list[int], saved: bool) -> dict[str, Any]:
     """Line ``n``'s new English from the server's text engine: {"by": its label, "changed": whether the
     English changed, "warnings": [...]}.
 
@@ -196,9 +345,11 @@ def _retranslate(archive: Archive, run_id: str, n: int, saved: bool) -> dict[str
     from tolmach.retranslate import retranslate_lines
     from tolmach.settings import load_options
 
-    _line(archive, run_id, n)  # an unknown line is a 404 before any engine loads
+    numbers = n if isinstance(n, list) else [n]
+    for number in numbers:
+        _line(archive, run_id, number)  # an unknown line is a 404 before any engine loads
     try:
-        done = retranslate_lines(archive, run_id, [n], load_options())
+        done = retranslate_lines(archive, run_id, numbers, load_options())
     except ConflictError:
         raise
     except TolmachError as e:
@@ -273,11 +424,16 @@ def undo_revision(id: str, rid: int, archive: ArchiveDep, caller: CallerDep) -> 
         if any(r.id == rid for r in archive.revisions(run_id)):
             raise WebError(409, e.message, e.hint) from None
         raise
-    return {
-        "segment": shapes.segment(_line(archive, run_id, revision.segment)),
+    reply: dict[str, Any] = {
+        "segment": next(
+            (shapes.segment(s) for s in archive.segments(run_id) if s.id == revision.segment), None
+        ),
         "revision": shapes.revision(revision),
         "review": shapes.review(archive.review_state(run_id)),
     }
+    if revision.step is not None:  # a split, merge, insert or delete taken back: lines came or went
+        reply["segments"] = [shapes.segment(s) for s in archive.segments(run_id)]
+    return reply
 
 
 def _line(archive: Archive, run_id: str, n: int) -> Segment:

@@ -92,7 +92,13 @@ def rules(r: CueRules) -> dict[str, Any]:
 
 
 def review(state: ReviewState) -> dict[str, Any]:
-    return {"reviewed": state.reviewed, "total": state.total, "reviewer": state.reviewer}
+    return {
+        "reviewed": state.reviewed,
+        "total": state.total,
+        "reviewer": state.reviewer,
+        "approver": state.approver,
+        "withdrawn": state.withdrawn,
+    }
 
 
 def segment(s: Segment) -> dict[str, Any]:

@@ -56,6 +56,11 @@ class OutputFormat:
 
 def labels(transcript: Transcript) -> tuple[str, str]:
     """(transcript label, translation label): the machine labels until a person reviewed every line."""
+    if transcript.reviewer and transcript.approver:
+        return (
+            f"Transcript reviewed by {transcript.reviewer}, approved by {transcript.approver}",
+            f"Translated by {transcript.reviewer}, approved by {transcript.approver}",
+        )
     if transcript.reviewer:
         return f"Transcript reviewed by {transcript.reviewer}", f"Reviewed by {transcript.reviewer}"
     return LABEL_TRANSCRIPT, LABEL_TRANSLATION

@@ -127,6 +127,7 @@ def transcript_to_dict(t: Transcript) -> dict[str, Any]:
         "tool_version": t.tool_version,
         "label": dict(zip(("text", "translation"), labels(t), strict=True)),
         "reviewer": t.reviewer,
+        "approver": t.approver,
         "media": media_to_dict(t.media),
         "model": {"name": t.model.name, "path": t.model.path, "sha256": t.model.sha256},
         "language": {
@@ -216,6 +217,7 @@ def transcript_from_dict(data: dict[str, Any]) -> Transcript:
         tool_version=data["tool_version"],
         warnings=tuple(data["warnings"]),
         reviewer=data.get("reviewer"),
+        approver=data.get("approver"),
         # absent from transcripts written before the language was checked
         language_detected=(language.get("detected") or {}).get("code", ""),
         language_detected_probability=(language.get("detected") or {}).get("probability", 0.0),

@@ -344,21 +344,29 @@ def _check_times(c: sqlite3.Connection, row: sqlite3.Row, wanted: Mapping[str, s
         )
 
 
-def ordered(c: sqlite3.Connection, run_id: str) -> list[sqlite3.Row]:
-    """The run's lines that stand (not deleted), in time order: the order of the page and the exports.
-    A line's number is its stable ID, so a line added later has a higher number than its neighbours."""
-    return c.execute(
-        "SELECT * FROM segments WHERE run_id = ? AND NOT deleted ORDER BY start_ms, number", (run_id,)
+def around(c: sqlite3.Connection, row: sqlite3.Row, k: int) -> tuple[list[sqlite3.Row], list[sqlite3.Row]]:
+    """Up to ``k`` standing (not deleted) lines just before ``row`` and just after it, in time order
+    (start, then number: the order of the page and the exports), ``row`` itself excluded. A line's
+    number is its stable ID, so a line added later may have a higher number than its neighbours."""
+    where = "run_id = ? AND NOT deleted AND id != ?"
+    key = (row["run_id"], row["id"], row["start_ms"], row["start_ms"], row["number"], k)
+    before = c.execute(
+        f"SELECT * FROM segments WHERE {where} AND (start_ms < ? OR (start_ms = ? AND number < ?))"
+        " ORDER BY start_ms DESC, number DESC LIMIT ?",
+        key,
     ).fetchall()
+    after = c.execute(
+        f"SELECT * FROM segments WHERE {where} AND (start_ms > ? OR (start_ms = ? AND number > ?))"
+        " ORDER BY start_ms, number LIMIT ?",
+        key,
+    ).fetchall()
+    return before[::-1], after
 
 
 def neighbours(c: sqlite3.Connection, row: sqlite3.Row) -> tuple[sqlite3.Row | None, sqlite3.Row | None]:
     """The standing lines just before and just after ``row`` in time order (``row`` itself excluded)."""
-    key = (row["start_ms"], row["number"])
-    others = [r for r in ordered(c, row["run_id"]) if r["id"] != row["id"]]
-    earlier = [r for r in others if (r["start_ms"], r["number"]) < key]
-    later = [r for r in others if (r["start_ms"], r["number"]) > key]
-    return (earlier[-1] if earlier else None), (later[0] if later else None)
+    before, after = around(c, row, 1)
+    return (before[0] if before else None), (after[0] if after else None)
 
 
 def _seconds(ms: int) -> str:
@@ -499,13 +507,11 @@ def recheck(c: sqlite3.Connection, row: sqlite3.Row, glossary: Glossary | None, 
     # the line (or, when it was just deleted, the place it stood) and two lines either side, in time
     # order: bleed reads a line's neighbours; the line and the next one each side are checked again
     row = c.execute("SELECT * FROM segments WHERE id = ?", (row["id"],)).fetchone()  # as it is now
-    lines = ordered(c, row["run_id"])
-    key = (row["start_ms"], row["number"])
-    at = next((i for i, r in enumerate(lines) if (r["start_ms"], r["number"]) >= key), len(lines))
-    here = at < len(lines) and lines[at]["id"] == row["id"]
-    rows = lines[max(at - 2, 0) : at + 3]
-    first = max(at - 2, 0)
-    near = [i - first for i in range(at - 1, at + (2 if here else 1)) if 0 <= i < len(lines)]
+    before, after = around(c, row, 2)
+    here = [] if row["deleted"] else [row]
+    rows = [*before, *here, *after]
+    checked = {r["id"] for r in (*before[-1:], *here, *after[:1])}  # the line and the next each side
+    near = [i for i, r in enumerate(rows) if r["id"] in checked]
     if not rows:
         return
     segments = [_checkable(r) for r in rows]

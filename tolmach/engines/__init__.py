@@ -184,9 +184,10 @@ def retranslate(
     unknown = [n for n in numbers if n not in by_id]
     if unknown:
         raise OptionsError(
-            f"no line {unknown[0]} in this transcript", f"lines are numbered 1 to {len(segments)}"
+            f"no line {unknown[0]} in this transcript",
+            "give the number of a line the clip has ('tolmach show ID' lists them; a deleted line has none)",
         )
-    wanted = sorted(set(numbers))
+    wanted = sorted(set(numbers), key=by_id.__getitem__)  # time order: a split adds a higher number
     chosen = [segments[by_id[n]] for n in wanted]
     context = segment_context(
         chosen,

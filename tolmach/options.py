@@ -111,14 +111,12 @@ class Options:
         return replace(self, **changes)
 
     def validate(self) -> Options:
-        """Return self if every value is usable, else raise OptionsError naming the bad one."""
-        from tolmach.asr.languages import LANGUAGES
+        """Return the options if every value is usable (the language as its code: ``--lang RU`` and
+        ``--lang russian`` are ``ru``), else raise OptionsError naming the bad one."""
+        from tolmach.asr.languages import LANGUAGES, language_code
 
         if self.lang is not None and self.lang not in LANGUAGES:
-            raise OptionsError(
-                f"unknown language code '{self.lang}'",
-                "use an ISO 639-1 code Whisper knows, e.g. ru, uk, en; 'tolmach languages' lists them",
-            )
+            return self.replace(lang=language_code(self.lang)).validate()
         unknown = [f for f in self.formats if f not in ALL_FORMATS]
         if unknown or not self.formats:
             raise OptionsError(

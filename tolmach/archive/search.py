@@ -10,12 +10,14 @@ through the stems column must light up the inflected word in the original.
 
 from __future__ import annotations
 
+import datetime
 import re
 import shlex
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from tolmach.asr.languages import language_code
 from tolmach.errors import OptionsError
 from tolmach.text import WORD, normalise, stem, words
 
@@ -106,7 +108,7 @@ def _filter_sql(filters: Filters) -> tuple[list[str], list[str]]:
     where, args = [], []
     if filters.lang:
         where.append("r.language = ?")
-        args.append(filters.lang)
+        args.append(language_code(filters.lang))  # --lang RU, --lang russian; 'xx' is refused
     if filters.tag:
         where.append("c.id IN (SELECT clip_id FROM tags WHERE tag = ?)")
         args.append(filters.tag)
@@ -114,13 +116,27 @@ def _filter_sql(filters: Filters) -> tuple[list[str], list[str]]:
     when = "CASE WHEN c.filmed GLOB '[12][0-9][0-9][0-9]*' THEN c.filmed ELSE c.added END"
     for bound, op in ((filters.since, ">="), (filters.until, "<=")):
         if bound:
-            if not _DATE.match(bound):
-                raise OptionsError(f"'{bound}' is not a date", "use YYYY, YYYY-MM or YYYY-MM-DD")
+            if not _is_date(bound):
+                name = "--since" if bound is filters.since else "--until"
+                raise OptionsError(
+                    f"{name} '{bound}' is not a date", "use YYYY, YYYY-MM or YYYY-MM-DD, e.g. 2023-05"
+                )
             where.append(f"substr({when}, 1, {len(bound)}) {op} ?")
             args.append(bound)
     if filters.doubtful:
         where.append("s.doubtful = 1")
     return where, args
+
+
+def _is_date(text: str) -> bool:
+    """YYYY, YYYY-MM or YYYY-MM-DD naming a real month and day (2023-13 and 2023-02-30 are not)."""
+    if not _DATE.match(text):
+        return False
+    try:
+        datetime.date.fromisoformat((text + "-01-01")[:10])
+    except ValueError:
+        return False
+    return True
 
 
 def _hit(r: sqlite3.Row, wanted: list[str]) -> Hit:

@@ -62,6 +62,8 @@ def list_clips(
     except TolmachError as e:
         raise fail(e) from None
     empty = "the archive is empty: 'tolmach translate CLIP' files clips in it"
+    if tag:
+        empty = f"no clip has the tag '{tag}': 'tolmach list' shows every clip with its tags"
     emit(Listing("clips", CLIP_COLUMNS, [clip_record(c) for c in clips], empty=empty), as_json)
 
 
@@ -256,9 +258,11 @@ def tag(
 ) -> None:
     """Add or remove a clip's tags; prints the tags it has now."""
     try:
+        if any(not t.strip() for t in (*(tags or ()), *(remove or ()))):
+            raise OptionsError("a tag cannot be empty", "give a word, e.g. tolmach tag ID bakhmut")
         with open_archive(home) as archive:
             clip_id, _ = archive.resolve(id)
-            now = archive.tag(clip_id, tags or (), remove or ())
+            now = archive.tag(clip_id, [t.strip() for t in tags or ()], [t.strip() for t in remove or ()])
     except TolmachError as e:
         raise fail(e) from None
     out.print(f"{clip_id[:ID_LENGTH]}: {escape(' '.join(now)) or '(no tags)'}", highlight=False)

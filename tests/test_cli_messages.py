@@ -1,0 +1,67 @@
+"""Messages that point the right way (issue: the CLI as a good citizen), on a real archive with a
+hand-built clip: each refusal is one line with a hint and exit code 2, each accepted spelling works."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from records import make_clip, make_transcript
+from typer.testing import CliRunner
+
+from tolmach.archive import Archive
+from tolmach.cli import app
+from tolmach.errors import OptionsError
+from tolmach.options import Options
+from tolmach.records import ClipInfo
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    with Archive(home) as archive:
+        archive.save(
+            make_transcript(make_clip(tmp_path, "c.mp4", b"clip")),
+            ClipInfo(source="x", tags=("bakhmut",)),
+            {},
+        )
+    return home
+
+
+def run(home: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, [*args, "--home", str(home)], env={"COLUMNS": "200"})
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("search", "x", "--since", "2023-13"), "error: --since '2023-13' is not a date (hint: use YYYY"),
+        (("search", "x", "--until", "2023-02-30"), "error: --until '2023-02-30' is not a date"),
+        (("search", "x", "--lang", "xx"), "error: unknown language 'xx' (hint: use an ISO 639-1 code"),
+        (("tag", "0", ""), "error: a tag cannot be empty (hint: give a word"),
+        (("tag", "0", "--remove", " "), "error: a tag cannot be empty"),
+    ],
+)
+def test_a_bad_value_is_refused_in_one_line(home: Path, args: tuple[str, ...], message: str) -> None:
+    code, output = run(home, *args)
+    assert code == 2 and output.startswith(message) and output.count("\n") == 1, output
+
+
+def test_a_language_by_name_or_in_capitals(home: Path) -> None:
+    assert run(home, "search", "Бахмут", "--lang", "Russian")[0] == 0
+    assert run(home, "search", "Бахмут", "--lang", "RU")[0] == 0
+    assert run(home, "search", "Бахмут", "--lang", "uk")[0] == 1  # no Ukrainian clip: no matches
+    assert Options(lang="RU").validate().lang == "ru" and Options(lang=" ukrainian ").validate().lang == "uk"
+    with pytest.raises(OptionsError, match="unknown language 'klingon'"):
+        Options(lang="klingon").validate()
+
+
+def test_list_by_a_tag_no_clip_has_says_so(home: Path) -> None:
+    code, output = run(home, "list", "--tag", "nonexist")
+    assert (
+        code == 0
+        and "no clip has the tag 'nonexist': 'tolmach list' shows every clip with its tags" in output
+    )
+    assert output.count("\n") == 2  # the header, then the message
+    assert run(home, "list", "--tag", "bakhmut")[1].count("\n") == 2  # the header, then the clip

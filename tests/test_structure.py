@@ -228,3 +228,39 @@ def test_a_change_to_a_reviewed_line_clears_the_label_until_undone(stored: tuple
     deleted = archive.delete_line(run, 5, "ivan")  # deleting a line changes no other line's mark
     assert archive.review_state(run).complete
     assert json.loads(json.dumps([r.field for r in deleted.revisions])) == ["deleted"]
+
+
+def test_a_speaker_named_once_with_a_role_gives_the_legend_everywhere(stored: tuple[Archive, str]) -> None:
+    archive, run = stored
+    from tolmach.publish import build_thread, quotes_markdown
+
+    step = archive.name_speaker(run, "S1", "olena", name="R", role="Russian  soldier")
+    assert (step.action, step.lines) == ("speaker", (1, 3, 5))
+    assert [(r.segment, r.field) for r in step.revisions] == [
+        (n, f) for n in (1, 3, 5) for f in ("speaker", "role")
+    ]
+    archive.name_speaker(run, "S2", "olena", role="mother")
+    transcript = archive.transcript(run)
+    assert [(s.speaker, s.role) for s in transcript.segments[:2]] == [
+        ("R", "Russian soldier"),
+        ("S2", "mother"),
+    ]
+    legend = "(R) Russian soldier, (S2) mother"
+    assert f"speakers:    {legend}\n" in render("txt", transcript)["txt"]
+    assert f"Speakers: {legend}." in "\n".join(build_thread(transcript, ClipInfo(source="x")))
+    assert "**Speakers:** \\(R\\) Russian soldier, \\(S2\\) mother" in quotes_markdown(
+        transcript, ClipInfo(source="x")
+    )
+    assert '"role": "mother"' in render("json", transcript)["json"]
+    assigned = archive.assign_speaker(run, 3, 4, "S2", "olena")  # the range takes S2 and S2's role
+    assert [(s.speaker, s.role) for s in archive.segments(run)][2:4] == [("S2", "mother"), ("S2", "mother")]
+    with pytest.raises(InputError, match=r"line 3 was changed after the speaker change \(its role\)"):
+        archive.undo(run, step.revisions[0].id, "olena")
+    archive.undo(run, assigned.revisions[0].id, "olena")
+    archive.undo(run, step.revisions[0].id, "olena")
+    assert [(s.speaker, s.role) for s in archive.segments(run)][::2] == [("S1", "")] * 3
+    with pytest.raises(OptionsError, match="no line is spoken by 'S9'"):
+        archive.name_speaker(run, "S9", "olena", name="X")
+    with pytest.raises(OptionsError, match="cannot be empty"):
+        archive.name_speaker(run, "S1", "olena", name=" ")
+    assert archive.segments(run)[0].reviewed is False and archive.segments(run)[0].doubtful is False

@@ -31,7 +31,7 @@ def test_split_then_undo(api: TestClient, clip_id: str) -> None:  # noqa: F811 (
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"action", "lines", "revisions", "segments", "review"}
+    assert set(body) == {"action", "lines", "revisions", "segments", "legend", "review"}
     assert (body["action"], body["lines"]) == ("split", [2, 6])
     assert [s["id"] for s in body["segments"]] == [1, 2, 6, 3, 4, 5] == ids(api, clip_id)
     second = body["segments"][2]

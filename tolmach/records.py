@@ -78,6 +78,7 @@ class Segment:
     flags: tuple[Flag, ...] = ()  # why it is doubtful: the speech model's doubts, then the line checks'
     dismissed: tuple[Flag, ...] = ()  # line checks a reviewer dismissed for this text and this English
     speaker: str | None = None  # "S1", "S2", ... once speakers are assigned
+    role: str = ""  # who the speaker is, for the legend: "Russian soldier" (given in review; "" unknown)
     entities: tuple[Entity, ...] = ()  # people, places, units ... named in ``text``
     notes: tuple[str, ...] = ()  # translator's notes, e.g. from the glossary
     reviewed: bool = False  # a person has checked this line against the audio

@@ -531,6 +531,16 @@ class Archive:
             self.conn, run_id, number, author, version=version, glossary=self.glossary(run_id)
         )
 
+    def name_speaker(
+        self, run_id: str, label: str, author: str, *, name: str | None = None, role: str | None = None
+    ) -> structure.Step:
+        """Rename a speaker and/or give their role, on every line; see :func:`structure.name_speaker`."""
+        return structure.name_speaker(self.conn, run_id, label, author, name=name, role=role)
+
+    def assign_speaker(self, run_id: str, first: int, last: int, speaker: str, author: str) -> structure.Step:
+        """Give a range of lines to a speaker; see :func:`structure.assign_speaker`."""
+        return structure.assign_speaker(self.conn, run_id, first, last, speaker, author)
+
     def approve(self, run_id: str, approver: str) -> signoff.Approval:
         """The second step of sign-off; see :func:`signoff.approve`."""
         return signoff.approve(self.conn, run_id, approver)

@@ -35,7 +35,7 @@ from tolmach.subtitles.formats.jsonformat import ENTITY_FIELDS, flag_from_json, 
 from tolmach.text import stems
 from tolmach.translate.glossary import Glossary
 
-FIELDS = ("text", "translation", "speaker", "start", "end", "notes", "dismissed", "reviewed")
+FIELDS = ("text", "translation", "speaker", "role", "start", "end", "notes", "dismissed", "reviewed")
 """Editable fields, in the order one edit's revisions are written: the reviewed mark last."""
 SAID = frozenset({"text", "translation"})
 """What the line checks read: a change to either takes the line's dismissals away and checks it again."""
@@ -51,6 +51,15 @@ for the revisions that changed which engine wrote the English (a re-translation,
 so that an undo gives the English back together with the name of what wrote it."""
 MAX_TEXT = 2000  # characters of one field
 _COLUMN = {"start": "start_ms", "end": "end_ms"}
+
+
+def action_name(action: str) -> str:
+    """An action (``revisions.action``) as a sentence says it: "speaker change", "undo of the split"."""
+    if action.startswith("undo "):
+        return f"undo of the {action_name(action[5:])}"
+    return {"speaker": "speaker change"}.get(action, action)
+
+
 SEGMENT_COLUMNS = ("id", "start", "end", "speaker", "text", "translation", "doubtful", "reviewed")
 """The fields of a Segment kept in columns of their own; the rest is the row's ``detail`` JSON."""
 WORDS = "words"
@@ -395,6 +404,8 @@ def _apply(
         )
     elif field == "notes":
         _update_detail(c, row["id"], {"notes": after.split("\n") if after else []})
+    elif field == "role":
+        _update_detail(c, row["id"], {"role": after})
     elif field == "dismissed":
         _update_detail(c, row["id"], {"dismissed": [_flag_json(line) for line in after.splitlines()]})
     else:
@@ -454,6 +465,8 @@ def _value(row: sqlite3.Row, field: str) -> str:
         return words_value(json.loads(row["detail"]), row["start_ms"], row["end_ms"])
     if field == "notes":
         return "\n".join(json.loads(row["detail"]).get("notes", ()))
+    if field == "role":
+        return str(json.loads(row["detail"]).get("role", ""))
     if field == "dismissed":
         return "\n".join(_flag_line(f) for f in json.loads(row["detail"]).get("dismissed", ()))
     value = row[_COLUMN.get(field, field)]
@@ -474,7 +487,7 @@ def _checked(field: str, value: str) -> str:
             raise OptionsError(
                 f"{field} must be a whole number of milliseconds, not '{value}'", "e.g. 12500 for 0:12.5"
             ) from None
-    if field == "speaker":
+    if field in ("speaker", "role"):
         return " ".join(value.split())[:80]
     if "\x00" in value or len(value) > MAX_TEXT:
         raise OptionsError(

@@ -95,7 +95,11 @@ def latest(conn: sqlite3.Connection, run_id: str) -> Approval | None:
         ).fetchone()
         if later is not None:
             number, field, action, author, when = later
-            what = f"a {action} of line {number}" if action else f"line {number}'s {_FIELD.get(field, field)}"
+            what = f"line {number}'s {_FIELD.get(field, field)}"
+            if action:
+                from tolmach.archive.review import action_name
+
+                what = f"a {action_name(action)} of line {number}"
             withdrawn = f"withdrawn by a later change: {what} by {author} at {when}"
     return Approval(approver, at, not withdrawn, withdrawn)
 

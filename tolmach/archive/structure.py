@@ -1,4 +1,4 @@
-"""A run's lines split, merged, added and deleted by a reviewer, each change one undoable step.
+"""Lines split, merged, added, deleted and given to speakers by a reviewer, each change one undoable step.
 
 Whisper runs two sentences together, cuts one in half, misses a short reply and invents a line on
 noise; a subtitler fixes each with one key (Subtitle Edit and Aegisub have the same four). Every such
@@ -22,7 +22,9 @@ What each action writes, on the lines as they are now (the reviewer's edits incl
   and words are joined, and the other line is deleted;
 - insert a line over a stretch no line covers, with the text, English and speaker given (any may be
   empty, for the reviewer to type);
-- delete line N.
+- delete line N;
+- name a speaker on every line they speak, and give them a role for the legend ("S1" -> "R", "Russian
+  soldier"), or give a range of lines to a speaker (each takes the speaker's role).
 A change to what a line says takes its reviewed mark and its dismissals away, as any edit does (the
 undo gives them back with the rest); the lines changed and their neighbours are checked again.
 """
@@ -44,7 +46,7 @@ from tolmach.records import Segment
 from tolmach.subtitles.formats.jsonformat import segment_to_dict
 from tolmach.translate.glossary import Glossary
 
-ACTIONS = ("split", "merge", "insert", "delete")
+ACTIONS = ("split", "merge", "insert", "delete", "speaker")
 SENTENCE_END = re.compile(r"[.!?;…]['\"»”)]*\s")
 SENTENCE_REACH = 0.15  # a sentence end this share of the English away from the cut is taken instead
 
@@ -230,6 +232,66 @@ def delete_line(
         return steps.done(glossary, (number,))
 
 
+def name_speaker(
+    conn: sqlite3.Connection,
+    run_id: str,
+    label: str,
+    author: str,
+    *,
+    name: str | None = None,
+    role: str | None = None,
+    glossary: Glossary | None = None,
+) -> Step:
+    """Rename speaker ``label`` on every line they speak and/or give them a ``role`` for the legend
+    ("S1" -> "R", "Russian soldier"), as one step. OptionsError when no standing line is theirs."""
+    author = _author(author)
+    with write(conn) as c:
+        rows = [r for r in _lines(c, run_id) if r["speaker"] == label]
+        if not rows:
+            raise OptionsError(f"no line is spoken by '{label}' in this clip", "see 'tolmach speakers ID'")
+        changes = {"speaker": name} if name is not None else {}
+        if role is not None:
+            changes["role"] = role
+        wanted = {f: review._checked(f, v) for f, v in changes.items()}
+        if wanted.get("speaker") == "":
+            raise OptionsError("a speaker's name cannot be empty", "give a name or a short tag, e.g. R")
+        steps = _Writer(c, author, "speaker")
+        for row in rows:
+            steps.change(row, wanted)
+        return steps.done(glossary, tuple(r["number"] for r in rows))
+
+
+def assign_speaker(
+    conn: sqlite3.Connection,
+    run_id: str,
+    first: int,
+    last: int,
+    speaker: str,
+    author: str,
+    *,
+    glossary: Glossary | None = None,
+) -> Step:
+    """Give lines ``first`` to ``last`` (both included, in time order) to ``speaker``, as one step;
+    each takes the speaker's role in the legend when one was given."""
+    author = _author(author)
+    speaker = review._checked("speaker", speaker)
+    if not speaker:
+        raise OptionsError("a speaker's name cannot be empty", "give a name or a short tag, e.g. R")
+    with write(conn) as c:
+        rows = _lines(c, run_id)
+        numbers = [r["number"] for r in rows]
+        for n in (first, last):
+            review._segment(c, run_id, n)  # an unknown or deleted line is refused by name
+        a, b = sorted((numbers.index(first), numbers.index(last)))
+        roles = [
+            review._value(r, "role") for r in rows if r["speaker"] == speaker and review._value(r, "role")
+        ]
+        steps = _Writer(c, author, "speaker")
+        for row in rows[a : b + 1]:
+            steps.change(row, {"speaker": speaker, **({"role": roles[0]} if roles else {})})
+        return steps.done(glossary, tuple(numbers[a : b + 1]))
+
+
 def undo_step(
     c: sqlite3.Connection, run_id: str, rev: Revision, author: str, glossary: Glossary | None
 ) -> Revision:
@@ -246,7 +308,9 @@ def undo_step(
     action = rows[0]["action"]
     ids = [r["id"] for r in rows]
     if c.execute(f"SELECT 1 FROM revisions WHERE undoes IN ({_marks(ids)}) LIMIT 1", ids).fetchone():
-        raise InputError(f"the {_name(action)} of revision {rev.id} was undone already", "see its history")
+        raise InputError(
+            f"the {review.action_name(action)} of revision {rev.id} was undone already", "see its history"
+        )
     steps = _Writer(c, author.strip() or rev.author, f"undo {action}")
     retimed: dict[int, tuple[sqlite3.Row, dict[str, str]]] = {}  # segment id: (line before, times back)
     for r in rows:
@@ -256,8 +320,8 @@ def undo_step(
             changed = changed or _changed_since(line)
         if changed:
             raise InputError(
-                f"line {line['number']} was changed after the {_name(action)} (its {changed}):"
-                f" the {_name(action)} cannot be undone",
+                f"line {line['number']} was changed after the {review.action_name(action)} (its {changed}):"
+                f" the {review.action_name(action)} cannot be undone",
                 "undo the later changes to that line first",
             )
         if r["field"] in ("start", "end"):
@@ -281,7 +345,7 @@ class _Writer:
     def __init__(self, c: sqlite3.Connection, author: str, action: str) -> None:
         self.c, self.author, self.action = c, author, action
         self.revisions: list[Revision] = []
-        self.touched: dict[int, bool] = {}  # segment id: whether its text changed
+        self.touched: dict[int, set[str]] = {}  # segment id: the fields written on it
 
     def change(self, row: sqlite3.Row, changes: dict[str, str]) -> None:
         """Set fields of ``row``, with the marks an edit of what it says takes away."""
@@ -299,7 +363,7 @@ class _Writer:
     def write(self, row: sqlite3.Row, field: str, before: str, after: str, undoes: int | None = None) -> None:
         rev = review._apply(self.c, row, field, before, after, self.author, undoes, self.action)
         self.revisions.append(rev)
-        self.touched[row["id"]] = self.touched.get(row["id"], False) or field == "text" or field == "deleted"
+        self.touched.setdefault(row["id"], set()).add(field)
         self.c.execute("UPDATE segments SET version = version + 1 WHERE id = ?", (row["id"],))
 
     def done(self, glossary: Glossary | None, lines: Sequence[int]) -> Step:
@@ -309,15 +373,16 @@ class _Writer:
         step = self.revisions[0].id
         ids = [r.id for r in self.revisions]
         self.c.execute(f"UPDATE revisions SET step = ? WHERE id IN ({_marks(ids)})", (step, *ids))
-        for segment_id, text_changed in self.touched.items():
+        for segment_id, fields in self.touched.items():
             row = self.c.execute("SELECT * FROM segments WHERE id = ?", (segment_id,)).fetchone()
             if any(
                 r.field == "deleted" and r.after == "0" and r.segment == row["number"] for r in self.revisions
             ):
                 review._update_detail(self.c, segment_id, {STANDING_AS: _snapshot(row)})
-            if text_changed and not row["deleted"]:
+            if fields & {"text", "deleted"} and not row["deleted"]:
                 review._find_entities(self.c, segment_id, _language(self.c, row["run_id"]))
-            review.recheck(self.c, row, glossary, found_again=False)
+            if fields - _UNCHECKED:  # what the line says, or where it stands, changed
+                review.recheck(self.c, row, glossary, found_again=False)
         self.revisions = review._revisions(self.c, f"r.id IN ({_marks(ids)})", tuple(ids))
         return Step(self.action, tuple(self.revisions), tuple(lines))
 
@@ -326,7 +391,8 @@ STANDING_AS = "standing_as"
 """Key in the ``detail`` of a line an action added (a split's second half, an insert, a deletion
 undone): what it said and when, as the action left it. An undo that would take the line away again
 is refused while it says anything else: the reviewer's work on it would be lost."""
-_SNAPSHOT = ("start", "end", "text", "translation", "speaker", "notes")
+_SNAPSHOT = ("start", "end", "text", "translation", "speaker", "role", "notes")
+_UNCHECKED = frozenset({"speaker", "role", "reviewed"})  # the line checks read none of these
 
 
 def _snapshot(row: sqlite3.Row) -> dict[str, str]:
@@ -408,6 +474,13 @@ def _fresh_detail() -> dict[str, Any]:
     return {k: v for k, v in blank.items() if k not in review.SEGMENT_COLUMNS}
 
 
+def _lines(c: sqlite3.Connection, run_id: str) -> list[sqlite3.Row]:
+    """The run's standing lines in time order."""
+    return c.execute(
+        "SELECT * FROM segments WHERE run_id = ? AND NOT deleted ORDER BY start_ms, number", (run_id,)
+    ).fetchall()
+
+
 def _standing(c: sqlite3.Connection, run_id: str, number: int, version: int | None) -> sqlite3.Row:
     row = review._segment(c, run_id, number)
     if version is not None and version != row["version"]:
@@ -470,10 +543,6 @@ def _language(c: sqlite3.Connection, run_id: str) -> str:
 
 def _clock(ms: int) -> str:
     return f"{ms // 60000}:{ms % 60000 / 1000:06.3f}"
-
-
-def _name(action: str) -> str:
-    return action if not action.startswith("undo ") else f"undo of the {action[5:]}"
 
 
 def _field(field: str) -> str:

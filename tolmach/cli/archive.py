@@ -41,6 +41,7 @@ HIT_COLUMNS = (
 )
 SPEAKER_COLUMNS = (
     Column("speaker", "text", lambda s: s["speaker"] or "(none)"),
+    Column("role", "text"),
     Column("lines", "number"),
     Column("speech", "number", lambda s: clock(s["speech_ms"])),
     Column("first line", "text", "first_line"),
@@ -340,7 +341,8 @@ def _marked(spans: Spans) -> str:
 @app.command(
     epilog=(
         "Examples:\n\n  tolmach speakers 3636ce09\n\n"
-        '  tolmach speakers 3636ce09 S1="Company commander" S2=Interviewer'
+        '  tolmach speakers 3636ce09 S1="Company commander" S2=Interviewer\n\n'
+        '  tolmach speakers 3636ce09 S1=R S2=M --role R="Russian soldier" --role M=mother'
     )
 )
 def speakers(
@@ -349,27 +351,32 @@ def speakers(
         list[str] | None,
         typer.Argument(help='LABEL=NAME pairs, e.g. S1="Company commander".', show_default=False),
     ] = None,
+    role: Annotated[
+        list[str] | None,
+        typer.Option(
+            help='LABEL=ROLE for the legend, e.g. R="Russian soldier"; repeatable.', show_default=False
+        ),
+    ] = None,
     author: Annotated[str, typer.Option(help="Who is naming them (kept in the history).")] = "",
     home: HomeOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List a clip's speakers, or name them: the names then appear in every output."""
+    """List a clip's speakers, or name them and give their roles: the names appear in every output,
+    and the legend "(R) Russian soldier, (M) mother" in the text transcript, the quote sheet and the
+    thread. Each speaker's change is one step in the history, with one undo."""
     import getpass
 
     try:
         pairs = [_pair(n) for n in names or ()]
+        roles = [_pair(r, "ROLE") for r in role or ()]
         with open_archive(home) as archive:
             run_id = archive.run_of(id)
-            segments = archive.transcript(run_id).segments
             who = author.strip() or getpass.getuser()
+            renamed = dict(pairs)
             for label, name in pairs:
-                lines = [s.id for s in segments if s.speaker == label]
-                if not lines:
-                    raise OptionsError(
-                        f"no line is spoken by '{label}' in this clip", "see 'tolmach speakers ID'"
-                    )
-                for number in lines:
-                    archive.edit(run_id, number, "speaker", name, who)
+                archive.name_speaker(run_id, label, who, name=name)
+            for label, given in roles:  # by the name given above, or by the label it replaced
+                archive.name_speaker(run_id, renamed.get(label, label), who, role=given)
             segments = archive.transcript(run_id).segments
     except TolmachError as e:
         raise fail(e) from None
@@ -379,6 +386,7 @@ def speakers(
         rows.append(
             {
                 "speaker": speaker,
+                "role": next((s.role for s in mine if s.role), ""),
                 "lines": len(mine),
                 "speech_ms": sum(s.end - s.start for s in mine),
                 "first_line": mine[0].text,
@@ -388,8 +396,9 @@ def speakers(
     emit(Listing("speakers", SPEAKER_COLUMNS, rows, extra={"run_id": run_id}), as_json)
 
 
-def _pair(text: str) -> tuple[str, str]:
+def _pair(text: str, what: str = "NAME") -> tuple[str, str]:
     label, sep, name = text.partition("=")
     if not sep or not label.strip() or not name.strip():
-        raise OptionsError(f"'{text}' is not LABEL=NAME", 'e.g. S1="Company commander"')
+        example = 'S1="Company commander"' if what == "NAME" else 'R="Russian soldier"'
+        raise OptionsError(f"'{text}' is not LABEL={what}", f"e.g. {example}")
     return label.strip(), " ".join(name.split())

@@ -33,6 +33,7 @@ from tolmach.publish.lines import (
     span,
 )
 from tolmach.records import ClipInfo, Transcript
+from tolmach.subtitles.formats.base import legend
 
 NOT_TRANSLATED = "(not translated)"
 DOUBT_ADVICE = "check it against the audio before quoting"
@@ -210,6 +211,7 @@ def _header(transcript: Transcript, clip: ClipInfo, include_notes: bool) -> list
         ("Notes", one_line(clip.notes) if include_notes else ""),  # the user's own: private by default
         ("Tags", ", ".join(one_line(t) for t in clip.tags if t.strip())),
         ("Speech", f"{language}, {clock(transcript.media.duration_ms)}"),
+        ("Speakers", legend(transcript)),
         ("Model", f"{transcript.model.name}{version}"),
     ]
     return [(name, value) for name, value in rows if value]

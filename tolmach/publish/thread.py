@@ -42,6 +42,7 @@ from tolmach.publish.lines import (
     shown_source,
 )
 from tolmach.records import ClipInfo, Segment, Transcript
+from tolmach.subtitles.formats.base import legend
 
 MIN_LIMIT = 40  # below this the number and a few words no longer fit a post
 GAP_MS = 10_000  # a pause at least this long between lines is shown as [...]
@@ -87,6 +88,8 @@ def thread_sections(
     intro = context(clip, include_notes=include_notes)
     language = LANGUAGES.get(transcript.language, transcript.language)
     intro.append(f"English translation of {language} speech, {clock(transcript.media.duration_ms)}.")
+    if legend(transcript):
+        intro.append(f"Speakers: {legend(transcript)}.")
     quote = (
         segment_by_id(transcript, quote_id)
         if quote_id is not None

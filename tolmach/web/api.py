@@ -22,7 +22,7 @@ from tolmach.archive import Archive, Filters, search
 from tolmach.archive import jobs as job_table
 from tolmach.errors import ConflictError, InputError, OptionsError, TolmachError
 from tolmach.records import Segment
-from tolmach.subtitles.formats.base import labels, rules_for
+from tolmach.subtitles.formats.base import labels, legend, rules_for
 from tolmach.web import shapes
 from tolmach.web.auth import api_caller, sessions
 from tolmach.web.deps import ArchiveDep, CallerDep, config_of
@@ -154,6 +154,7 @@ def get_clip(id: str, archive: ArchiveDep) -> dict[str, Any]:
         "warnings": list(transcript.warnings),
         "label": {"text": text_label, "translation": translation_label},
         "rules": shapes.rules(rules_for(transcript)),
+        "legend": legend(transcript),
     }
     data["review"] = shapes.review(archive.review_state(run_id))
     data["segments"] = [shapes.segment(s) for s in transcript.segments]
@@ -300,6 +301,40 @@ def delete_segment(
     return _structure_reply(archive, run_id, step)
 
 
+class SpeakerBody(BaseModel):
+    """A speaker's new name and/or role, for every line they speak."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: StrictStr | None = Field(None, max_length=80, description="e.g. R; left out: the name stays")
+    role: StrictStr | None = Field(None, max_length=80, description="e.g. Russian soldier; '' removes it")
+
+
+class AssignBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    first: StrictInt = Field(ge=1, description="the first line (number) of the range")
+    last: StrictInt = Field(ge=1, description="the last line of the range, in time order")
+    speaker: StrictStr = Field(max_length=80)
+
+
+@router.put("/clips/{id}/speakers/{label}")
+def put_speaker(
+    id: str, label: str, speaker: SpeakerBody, archive: ArchiveDep, caller: CallerDep
+) -> dict[str, Any]:
+    """Rename speaker ``label`` and/or give their role in the legend ("S1" -> "R", "Russian soldier"),
+    on every line they speak, as one step (one undo)."""
+    run_id = archive.run_of(id)
+    step = archive.name_speaker(run_id, label, caller.name, name=speaker.name, role=speaker.role)
+    return _structure_reply(archive, run_id, step)
+
+
+@router.post("/clips/{id}/speakers/assign")
+def assign_speaker(id: str, assign: AssignBody, archive: ArchiveDep, caller: CallerDep) -> dict[str, Any]:
+    """Give lines ``first`` to ``last`` (in time order) to ``speaker``, as one step."""
+    run_id = archive.run_of(id)
+    step = archive.assign_speaker(run_id, assign.first, assign.last, assign.speaker, caller.name)
+    return _structure_reply(archive, run_id, step)
+
+
 @router.post("/clips/{id}/approval")
 def approve_clip(id: str, archive: ArchiveDep, caller: CallerDep) -> dict[str, Any]:
     """The second step of sign-off: the caller approves the reviewed clip. 400 while a line is not
@@ -318,13 +353,15 @@ def withdraw_approval(id: str, archive: ArchiveDep, caller: CallerDep) -> dict[s
 
 
 def _structure_reply(archive: Archive, run_id: str, step: Any) -> dict[str, Any]:
-    """What a split, merge, insert or delete answers: the action, the lines it changed or added (by
-    number), its revisions, every line as it now stands in time order, and the review state."""
+    """What a split, merge, insert, delete or speaker change answers: the action, the lines it changed
+    or added (by number), its revisions, every line as it now stands in time order, the speaker legend
+    and the review state."""
     return {
         "action": step.action,
         "lines": list(step.lines),
         "revisions": [shapes.revision(r) for r in step.revisions],
         "segments": [shapes.segment(s) for s in archive.segments(run_id)],
+        "legend": legend(archive.transcript(run_id)),
         "review": shapes.review(archive.review_state(run_id)),
     }
 

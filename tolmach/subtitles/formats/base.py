@@ -66,6 +66,16 @@ def labels(transcript: Transcript) -> tuple[str, str]:
     return LABEL_TRANSCRIPT, LABEL_TRANSLATION
 
 
+def legend(transcript: Transcript) -> str:
+    """The speaker legend, "(R) Russian soldier, (M) mother": each speaker with a role once, in order of
+    first appearance (the role of their first line that has one); "" when no role was given."""
+    roles: dict[str, str] = {}
+    for s in transcript.segments:
+        if s.speaker and s.role.strip() and s.speaker not in roles:
+            roles[s.speaker] = " ".join(s.role.split())
+    return ", ".join(f"({' '.join(who.split())}) {role}" for who, role in roles.items())
+
+
 def rules_for(transcript: Transcript) -> CueRules:
     """The rules the transcript's options ask for (reading speed, frame rate)."""
     return CueRules.from_options(transcript.options)

@@ -157,6 +157,7 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "start": s.start,
         "end": s.end,
         "speaker": s.speaker,
+        **({"role": s.role} if s.role else {}),  # the speaker's role in the legend, once given in review
         "text": s.text,
         "translation": s.translation,
         "doubtful": s.doubtful,
@@ -240,6 +241,7 @@ def segment_from_dict(s: dict[str, Any]) -> Segment:
         flags=tuple(flag_from_json(f) for f in s["flags"]),
         dismissed=tuple(flag_from_json(f) for f in s.get("dismissed", ())),
         speaker=s["speaker"],
+        role=str(s.get("role", "")),
         # notes and entities came after the first release of the schema: optional when reading
         notes=tuple(s.get("notes", ())),
         reviewed=bool(s.get("reviewed", False)),

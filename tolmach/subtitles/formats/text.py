@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from tolmach.records import Segment, Transcript
 from tolmach.subtitles.cues import CuePair
-from tolmach.subtitles.formats.base import OutputFormat, labels
+from tolmach.subtitles.formats.base import OutputFormat, labels, legend
 
 
 def clock(ms: int) -> str:
@@ -32,6 +32,8 @@ def header(t: Transcript) -> list[str]:
     if any(s.translation for s in t.segments):
         lines.append(f"translation: {labels(t)[1]}")
     lines.append(f"doubtful:    {t.doubtful_count} of {len(t.segments)} lines")
+    if legend(t):
+        lines.append(f"speakers:    {legend(t)}")
     return lines
 
 

@@ -5,8 +5,10 @@
 // the reviewer's unsaved text, never in place of it. "Translate again" asks the server's text engine
 // for new English from the line's original as it stands; it is offered (highlighted) once the reviewer
 // has corrected a line's original, and the new English shows which engine wrote it. The timeline under
-// the video (timeline.js) retimes lines through this page's save path (saveFields), and the listening
-// tools (listen.js) play the selected line.
+// the video (timeline.js) retimes lines through this page's save path (saveFields), the listening
+// tools (listen.js) play the selected line, and structure.js splits, merges, adds and deletes lines and
+// takes the page's last change back (Ctrl+Z). A line's number is its stable ID, not its place: the
+// lines are kept in time order and found by number (1, 2, 6, 3 after a split of line 2).
 'use strict';
 
 (function () {
@@ -20,6 +22,7 @@
 
   const state = {
     id: '', // the clip ID as the URL gave it, then as the server gives it
+    clip: null, // the clip's record, for the header
     language: '', // the spoken language, from the current run
     segments: [],
     index: -1, // the selected line (keyboard cursor, and the playing line while following)
@@ -27,6 +30,7 @@
     player: null,
     timeline: null, // timeline.js: the waveform and the lines as regions, redrawn after every change
     listening: null, // listen.js: speed, loop, the 2 s before the line
+    structure: null, // structure.js: split, merge, add, delete, and Ctrl+Z
     corrected: new Set(), // lines whose original the reviewer saved here: "Translate again" is offered
     machine: new Map(), // line ID -> the engine that translated it again on this page
     translating: new Set(), // line IDs waiting for the engine: not editable until the English is in
@@ -34,6 +38,7 @@
 
   const lines = () => document.getElementById('lines');
   const lineNode = (index) => lines().children[index];
+  const editingForm = () => lineNode(state.editing).querySelector('form');
   const base = () => `/api/clips/${state.id}`;
 
   // -- header, player, exports, review state ------------------------------------------------------
@@ -71,6 +76,19 @@
     state.listening = window.tolmach.createListening({
       player: state.player,
       line: () => state.segments[state.index] || null,
+    });
+    state.structure = window.tolmach.createStructure({
+      base: base(),
+      player: state.player,
+      durationMs: clip.duration_ms,
+      minGapMs: rules.min_gap_ms || 0,
+      segments: () => state.segments,
+      selected: () => state.index,
+      editing: () => (state.editing >= 0 ? { index: state.editing, form: editingForm() } : null),
+      saveOpen: saveInPlace,
+      show: showLines,
+      undone: showUndone,
+      edit: (n) => startEdit(state.segments.findIndex((seg) => seg.id === n), 'text'),
     });
     // audio has no picture to draw subtitles on, so the current line is shown under the player instead
     document.getElementById('caption').hidden = clip.has_video;
@@ -240,8 +258,58 @@
         : null,
       checksList(seg),
       notesList(seg.notes),
+      lineTools(),
       el('div', { class: 'history', hidden: true }),
     ]);
+  }
+
+  // shown on the selected line only (app.css): what structure.js does from the keys S, M, Shift+Delete
+  function lineTools() {
+    const button = (which, label, title) =>
+      el('button', { type: 'button', class: `quiet small ${which}`, 'data-structure': which, title }, label);
+    return el('div', { class: 'line-tools' }, [
+      button('split', 'Split', 'Split the line in two at the playhead (S)'),
+      button('merge', 'Merge with next', 'Join the next line to this one (M)'),
+      button('delete', 'Delete', 'Delete the line (Shift+Delete); the notice and Ctrl+Z undo it'),
+    ]);
+  }
+
+  // Every line again, as the server lists them after a split, merge, insert or delete or its undo: the
+  // selection stays on line `keep` (its number), else moves to the line now at or after `at` ms; the
+  // review count follows `review` when the answer has one.
+  function showLines(segments, { keep, at, review } = {}) {
+    const was = state.index;
+    state.segments = segments;
+    state.editing = -1;
+    state.index = -1;
+    lines().replaceChildren(...segments.map(lineItem));
+    renderHeader(state.clip);
+    if (review) renderReview({ review });
+    let index = segments.findIndex((seg) => seg.id === keep);
+    if (index < 0 && at !== undefined) index = segments.findIndex((seg) => seg.end > at);
+    if (index < 0) index = Math.min(was, segments.length - 1);
+    if (index >= 0) select(index, { focus: true });
+    else state.timeline.draw();
+  }
+
+  // An undo's answer: every line when lines came or went (the undo of a split, say), else the one line.
+  function showUndone(reply) {
+    if (reply.segments) {
+      const seg = state.segments[state.index];
+      const keep = reply.segment ? reply.segment.id : seg && seg.id;
+      showLines(reply.segments, { keep, at: seg ? seg.start : undefined });
+    } else {
+      const index = state.segments.findIndex((seg) => seg.id === reply.segment.id);
+      if (index >= 0) {
+        state.segments[index] = reply.segment;
+        if (state.editing === index) state.editing = -1;
+        redrawLine(index);
+        state.timeline.draw();
+      }
+    }
+    if (reply.segment && reply.revision.field === 'translation') state.machine.delete(reply.segment.id);
+    state.player.refresh();
+    renderReview({ review: reply.review });
   }
 
   function redrawLine(index) {
@@ -383,6 +451,7 @@
     const seg = state.segments[index];
     const reply = await api('PATCH', `${base()}/segments/${seg.id}`, { ...body, version: seg.version });
     state.segments[index] = reply.segment;
+    state.structure.rememberEdit(reply, Object.keys(body));
     renderReview({ review: reply.review });
     state.timeline.draw();
     return reply;
@@ -493,6 +562,26 @@
     select(to, { seek: true, focus: true });
   }
 
+  // Alt+S's first half: the open form's changes saved with the form left open, so that structure.js
+  // splits the line as stored at the form's cursor. false when refused (the reason is shown).
+  async function saveInPlace() {
+    const index = state.editing;
+    const seg = state.segments[index];
+    const form = lineNode(index).querySelector('form');
+    try {
+      const body = changes(form, seg);
+      if (!Object.keys(body).length) return true;
+      await patchLine(index, body);
+      if ('text' in body) state.corrected.add(seg.id);
+      if ('translation' in body) state.machine.delete(seg.id);
+      return true;
+    } catch (err) {
+      if (isConflict(err)) showConflict(index, err);
+      else showError(err);
+      return false;
+    }
+  }
+
   async function setReviewed(index, box) {
     try {
       const reply = await patchLine(index, { reviewed: box.checked });
@@ -554,11 +643,18 @@
 
   // -- history -------------------------------------------------------------------------------------
 
+  // Fields as the history names them: "words" are the words' times, "deleted" whether the line stands.
+  const FIELD_NAMES = { words: 'timing', translation: 'English', text: 'original' };
+
   // What a revision changed, in words a reviewer reads at a glance.
   function revisionChange(rev) {
     if (rev.field === 'reviewed') {
       return [el('span', {}, rev.after === '1' ? 'marked reviewed' : 'took the reviewed mark back')];
     }
+    if (rev.field === 'deleted') {
+      return [el('span', {}, rev.after === '1' ? 'deleted the line' : 'added the line')];
+    }
+    if (rev.field === 'words') return [el('span', { class: 'muted' }, 'the words were timed again')];
     const shown = (value) => (rev.field === 'start' || rev.field === 'end' ? clock(Number(value), 3) : value);
     return [
       el('del', {}, shown(rev.before)),
@@ -579,13 +675,53 @@
     ]);
   }
 
+  // A split, merge, insert or delete (or its undo) is one entry with one Undo, however many fields it
+  // wrote: "split by Olena K. at 2024-05-02 10:14", what it did to this line beside it.
+  function stepItem(revs, undone) {
+    const first = revs[0];
+    const when = (first.at || '').replace('T', ' ').slice(0, 16);
+    const added = revs.find((r) => r.field === 'deleted');
+    const did = added
+      ? added.after === '1'
+        ? 'this line deleted'
+        : 'this line added'
+      : [...new Set(revs.map((r) => FIELD_NAMES[r.field] || r.field))].join(', ');
+    const undo = el('button', { type: 'button', class: 'quiet small undo', 'data-revision': first.id }, 'Undo');
+    return el('li', { class: `step${undone ? ' undone' : ''}`, 'data-step': first.step }, [
+      el('span', { class: 'small muted' }, `#${first.step}`),
+      el('span', {}, [el('span', { class: 'rev-field' }, first.action), ` by ${first.author} at ${when}`]),
+      el('span', { class: 'small muted' }, `(${did})`),
+      undone ? el('span', { class: 'small muted' }, 'undone') : undo,
+    ]);
+  }
+
+  // newest first; the revisions of one action grouped into its entry
+  function historyItems(revisions) {
+    const undone = new Set(revisions.map((r) => r.undoes).filter(Boolean));
+    const entries = [];
+    const steps = new Map();
+    for (const rev of revisions) {
+      if (rev.step === null || rev.step === undefined) {
+        entries.push(revisionItem(rev, undone.has(rev.id)));
+      } else if (steps.has(rev.step)) {
+        steps.get(rev.step).push(rev);
+      } else {
+        const revs = [rev];
+        steps.set(rev.step, revs);
+        entries.push(revs);
+      }
+    }
+    return entries
+      .map((entry) => (Array.isArray(entry) ? stepItem(entry, entry.some((r) => undone.has(r.id))) : entry))
+      .reverse();
+  }
+
   async function showHistory(index) {
     const seg = state.segments[index];
     const node = lineNode(index);
     const panel = node.querySelector('.history');
     const { revisions } = await api('GET', `${base()}/revisions?segment=${seg.id}`);
-    const undone = new Set(revisions.map((r) => r.undoes).filter(Boolean));
-    const items = [...revisions].reverse().map((r) => revisionItem(r, undone.has(r.id))); // newest first
+    const items = historyItems(revisions);
     panel.replaceChildren(
       items.length
         ? el('ol', { class: 'revisions' }, items)
@@ -606,16 +742,13 @@
     showHistory(index).catch(showError);
   }
 
+  // History's Undo: one revision, or the whole action it is part of (lines may come or go)
   async function undo(index, revisionId) {
+    const n = state.segments[index].id;
     try {
-      const reply = await api('POST', `${base()}/revisions/${revisionId}/undo`);
-      state.segments[index] = reply.segment;
-      if (reply.revision.field === 'translation') state.machine.delete(reply.segment.id);
-      state.timeline.draw();
-      redrawLine(index);
-      state.player.refresh();
-      renderReview({ review: reply.review });
-      await showHistory(index);
+      showUndone(await api('POST', `${base()}/revisions/${revisionId}/undo`));
+      const at = state.segments.findIndex((seg) => seg.id === n);
+      if (at >= 0) await showHistory(at);
     } catch (err) {
       showError(err);
     }
@@ -633,6 +766,11 @@
     if (target.closest('.history-toggle')) return toggleHistory(index);
     const undoButton = target.closest('.undo');
     if (undoButton) return undo(index, undoButton.dataset.revision);
+    const structureButton = target.closest('[data-structure]');
+    if (structureButton) {
+      if (index !== state.index) select(index);
+      return state.structure.onButton(structureButton.dataset.structure);
+    }
     const noteButton = target.closest('.note-remove');
     if (noteButton) return removeNote(index, Number(noteButton.dataset.note));
     const dismissButton = target.closest('.dismiss');
@@ -665,11 +803,18 @@
       } else if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
         save(true);
+      } else if (state.structure.onEditKey(event)) {
+        event.preventDefault(); // Alt+S: split at the playhead and the cursor
       }
       return;
     }
-    if (event.altKey || event.ctrlKey || event.metaKey || !state.player) return;
+    if (!state.player) return;
     if (target.matches('input:not([type="checkbox"]), textarea, select')) return;
+    if (state.structure.onKey(event)) {
+      event.preventDefault(); // S M I Shift+Delete, and Ctrl+Z
+      return;
+    }
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
     const key = event.key.toLowerCase();
     if (key === 'j' || key === 'k') {
       event.preventDefault();
@@ -707,6 +852,7 @@
     const data = await api('GET', base());
     state.language = (data.run && data.run.language) || data.clip.language || '';
     state.id = data.clip.id || state.id;
+    state.clip = data.clip;
     state.segments = data.segments;
     renderHeader(data.clip);
     renderPlayer(data.clip, data.run);

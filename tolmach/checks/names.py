@@ -115,6 +115,15 @@ def _ordinary() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(listed), frozenset(stem(w, "en") for w in listed)
 
 
+def warm() -> None:
+    """Build the word lists now (a few seconds, mostly stemming the ordinary words) rather than in the
+    first edit a reviewer saves: the server calls this in the background when it starts."""
+    _ordinary()
+    _known_names()
+    _known_places()
+    _exonyms()
+
+
 def _is_ordinary(word: str) -> bool:
     words, stems = _ordinary()
     low = word.lower()

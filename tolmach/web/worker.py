@@ -65,6 +65,8 @@ class JobRunner:
             log.warning("put %d jobs of a stopped server back in the queue", requeued)
         self._thread = threading.Thread(target=self._loop, name="tolmach-jobs", daemon=True)
         self._thread.start()
+        # the line checks' word lists, built once in the background: else the first edit waits for them
+        threading.Thread(target=_warm_checks, name="tolmach-warm", daemon=True).start()
 
     def wake(self) -> None:
         self._wake.set()
@@ -200,6 +202,15 @@ def run_job(home: Path, job_id: str) -> int:
         warm_peaks(archive, result.transcript.media.sha256)
         job_table.finish(archive.conn, job.id, result.transcript.media.sha256, result.run_id)
     return 0
+
+
+def _warm_checks() -> None:
+    from tolmach.checks import names
+
+    try:
+        names.warm()
+    except Exception:  # a warm-up is only an optimisation: the first edit builds them instead
+        log.exception("could not build the line checks' word lists ahead of time")
 
 
 def warm_peaks(archive: Archive, clip_id: str) -> None:

@@ -38,7 +38,7 @@ def run(home: Path, *args: str) -> tuple[int, str]:
     [
         (("search", "x", "--since", "2023-13"), "error: --since '2023-13' is not a date (hint: use YYYY"),
         (("search", "x", "--until", "2023-02-30"), "error: --until '2023-02-30' is not a date"),
-        (("search", "x", "--lang", "xx"), "error: unknown language 'xx' (hint: use an ISO 639-1 code"),
+        (("search", "x", "--lang", "xx"), "error: unknown language code 'xx' (hint: use an ISO 639-1 code"),
         (("tag", "0", ""), "error: a tag cannot be empty (hint: give a word"),
         (("tag", "0", "--remove", " "), "error: a tag cannot be empty"),
     ],
@@ -53,7 +53,7 @@ def test_a_language_by_name_or_in_capitals(home: Path) -> None:
     assert run(home, "search", "Бахмут", "--lang", "RU")[0] == 0
     assert run(home, "search", "Бахмут", "--lang", "uk")[0] == 1  # no Ukrainian clip: no matches
     assert Options(lang="RU").validate().lang == "ru" and Options(lang=" ukrainian ").validate().lang == "uk"
-    with pytest.raises(OptionsError, match="unknown language 'klingon'"):
+    with pytest.raises(OptionsError, match="unknown language code 'klingon'"):
         Options(lang="klingon").validate()
 
 

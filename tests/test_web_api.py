@@ -128,12 +128,12 @@ def test_list_and_get_a_clip(api: TestClient, clip_id: str) -> None:
 
     data = api.get(f"/api/clips/{clip_id}").json()
     assert set(data) == {"clip", "run", "review", "segments"}
-    assert data["review"] == {"reviewed": 0, "total": 5, "reviewer": None}
+    assert data["review"] == {"reviewed": 0, "total": 5, "reviewer": None, "approver": None, "withdrawn": ""}
     assert data["run"]["label"]["translation"] == "Machine translation — not reviewed"
     assert [s["translation"] for s in data["segments"]] == [english for _, english in LINES]
     assert set(data["segments"][0]) == {
         "id", "start", "end", "speaker", "text", "translation", "doubtful", "flags", "dismissed", "notes",
-        "entities", "confidence", "reviewed", "version",
+        "entities", "confidence", "reviewed", "version", "mark", "comment",
     }  # fmt: skip
     assert data["segments"][2]["doubtful"]
     assert data["segments"][2]["flags"] == [{"kind": "low-logprob", "detail": "unsure"}]
@@ -247,7 +247,7 @@ def test_reviewing_every_line_changes_the_label(api: TestClient, clip_id: str) -
     for n in range(1, 6):
         api.patch(f"/api/clips/{clip_id}/segments/{n}", json={"reviewed": True}, headers=headers)
     data = api.get(f"/api/clips/{clip_id}").json()
-    assert data["review"] == {"reviewed": 5, "total": 5, "reviewer": NAME}
+    assert data["review"] == {"reviewed": 5, "total": 5, "reviewer": NAME, "approver": None, "withdrawn": ""}
     assert data["run"]["label"]["translation"] == f"Reviewed by {NAME}"
     assert api.get("/api/clips").json()["clips"][0]["reviewed"] == 5
     for name in ("en.srt", "en.vtt", "json", "quotes.md", "thread.txt"):
@@ -383,9 +383,21 @@ def test_the_label_names_only_the_current_reviewers(archive_home: Path, clip_id:
 
         for n in range(1, 5):
             by("Olena", n, True)
-        assert by("Ivan", 5, True) == {"reviewed": 5, "total": 5, "reviewer": "Olena and Ivan"}
+        assert by("Ivan", 5, True) == {
+            "reviewed": 5,
+            "total": 5,
+            "reviewer": "Olena and Ivan",
+            "approver": None,
+            "withdrawn": "",
+        }
         by("Olena", 5, False)  # Ivan's mark taken back; Olena checks the line herself
-        assert by("Olena", 5, True) == {"reviewed": 5, "total": 5, "reviewer": "Olena"}
+        assert by("Olena", 5, True) == {
+            "reviewed": 5,
+            "total": 5,
+            "reviewer": "Olena",
+            "approver": None,
+            "withdrawn": "",
+        }
         srt = c.get(f"/api/clips/{clip_id}/export/en.srt", headers={"Authorization": f"Bearer {TOKEN}"}).text
         assert "Reviewed by Olena\n" in srt and "Ivan" not in srt
 

@@ -113,3 +113,16 @@ def test_approval_through_the_api(api: TestClient, clip_id: str, archive_home: P
     withdrawn = api.delete(f"/api/clips/{clip_id}/approval", headers=h).json()["review"]
     assert withdrawn["approver"] is None and withdrawn["withdrawn"].startswith(f"withdrawn by {NAME} at ")
     assert "no approval standing" in error_of(api.delete(f"/api/clips/{clip_id}/approval", headers=h), 400)
+
+
+def test_a_mark_and_a_comment_through_the_api(api: TestClient, clip_id: str) -> None:  # noqa: F811 (fixtures imported above)
+    h = csrf(api)
+    r = api.patch(
+        f"/api/clips/{clip_id}/segments/2", json={"mark": "unclear", "comment": "ask Ivan"}, headers=h
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["segment"]["mark"], r.json()["segment"]["comment"]) == ("unclear", "ask Ivan")
+    srt = api.get(f"/api/clips/{clip_id}/export/en.srt").text
+    assert "Bakhmut. [unclear]" in srt and "ask Ivan" not in srt
+    bad = api.patch(f"/api/clips/{clip_id}/segments/2", json={"mark": "maybe"}, headers=h)
+    assert "'maybe' is not a mark" in error_of(bad, 422)

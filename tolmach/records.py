@@ -79,6 +79,8 @@ class Segment:
     dismissed: tuple[Flag, ...] = ()  # line checks a reviewer dismissed for this text and this English
     speaker: str | None = None  # "S1", "S2", ... once speakers are assigned
     role: str = ""  # who the speaker is, for the legend: "Russian soldier" (given in review; "" unknown)
+    mark: str = ""  # a reviewer's verdict on the speech: "unclear" or "inaudible" (MARKS); "" none
+    comment: str = ""  # a reviewer's comment for the team: kept in the archive, never exported
     entities: tuple[Entity, ...] = ()  # people, places, units ... named in ``text``
     notes: tuple[str, ...] = ()  # translator's notes, e.g. from the glossary
     reviewed: bool = False  # a person has checked this line against the audio

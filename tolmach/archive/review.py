@@ -35,12 +35,28 @@ from tolmach.subtitles.formats.jsonformat import ENTITY_FIELDS, flag_from_json, 
 from tolmach.text import stems
 from tolmach.translate.glossary import Glossary
 
-FIELDS = ("text", "translation", "speaker", "role", "start", "end", "notes", "dismissed", "reviewed")
+FIELDS = (
+    "text",
+    "translation",
+    "speaker",
+    "role",
+    "start",
+    "end",
+    "notes",
+    "mark",
+    "comment",
+    "dismissed",
+    "reviewed",
+)
 """Editable fields, in the order one edit's revisions are written: the reviewed mark last."""
 SAID = frozenset({"text", "translation"})
 """What the line checks read: a change to either takes the line's dismissals away and checks it again."""
-CONTENT = frozenset({"text", "translation", "notes", "start", "end"})
+CONTENT = frozenset({"text", "translation", "notes", "start", "end", "mark"})
 """A change to any of these takes the line's reviewed mark away (the speaker's name does not)."""
+IN_DETAIL = ("role", "mark", "comment")
+"""Fields kept as plain strings in the row's ``detail`` JSON."""
+MARKS = ("unclear", "inaudible")
+"""A line's marks; exports show them in the conventional forms (``subtitles.formats.base.with_marks``)."""
 WORDS_SPAN = "words_span"
 """Key in a segment's ``detail``: the (start, end) its words were timed for, kept from the first time
 edit on. The words themselves stay as Whisper timed them; :func:`timed_detail` moves them into the
@@ -404,8 +420,8 @@ def _apply(
         )
     elif field == "notes":
         _update_detail(c, row["id"], {"notes": after.split("\n") if after else []})
-    elif field == "role":
-        _update_detail(c, row["id"], {"role": after})
+    elif field in IN_DETAIL:
+        _update_detail(c, row["id"], {field: after})
     elif field == "dismissed":
         _update_detail(c, row["id"], {"dismissed": [_flag_json(line) for line in after.splitlines()]})
     else:
@@ -465,8 +481,8 @@ def _value(row: sqlite3.Row, field: str) -> str:
         return words_value(json.loads(row["detail"]), row["start_ms"], row["end_ms"])
     if field == "notes":
         return "\n".join(json.loads(row["detail"]).get("notes", ()))
-    if field == "role":
-        return str(json.loads(row["detail"]).get("role", ""))
+    if field in IN_DETAIL:
+        return str(json.loads(row["detail"]).get(field, ""))
     if field == "dismissed":
         return "\n".join(_flag_line(f) for f in json.loads(row["detail"]).get("dismissed", ()))
     value = row[_COLUMN.get(field, field)]
@@ -489,6 +505,12 @@ def _checked(field: str, value: str) -> str:
             ) from None
     if field in ("speaker", "role"):
         return " ".join(value.split())[:80]
+    if field == "mark":
+        if value.strip() not in ("", *MARKS):
+            raise OptionsError(
+                f"'{value[:40]}' is not a mark", f"mark a line {' or '.join(MARKS)}, or '' for none"
+            )
+        return value.strip()
     if "\x00" in value or len(value) > MAX_TEXT:
         raise OptionsError(
             f"the {field} is not a line of text (too long, or holds NUL)",

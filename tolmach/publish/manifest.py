@@ -36,6 +36,7 @@ from tolmach.errors import InputError
 from tolmach.publish.keys import fingerprint, public_key_bytes
 from tolmach.publish.lines import label, one_line, shown_source
 from tolmach.records import ClipInfo, Edit, Transcript
+from tolmach.subtitles.formats.base import with_marks
 from tolmach.subtitles.formats.jsonformat import name_only
 
 SCHEMA = "tolmach.manifest/1"
@@ -66,6 +67,7 @@ def build_manifest(
     A subtitle output that cannot be parsed is an InputError naming it: a manifest that cannot point at
     a changed cue is worth less than no manifest. The clip's notes are in it only with ``include_notes``.
     """
+    transcript = with_marks(transcript)  # the lines as the outputs beside it show them
     media = transcript.media
     clip_fields = dataclasses.asdict(clip)
     if not include_notes:

@@ -33,7 +33,7 @@ from tolmach.publish.lines import (
     span,
 )
 from tolmach.records import ClipInfo, Transcript
-from tolmach.subtitles.formats.base import legend
+from tolmach.subtitles.formats.base import legend, with_marks
 
 NOT_TRANSLATED = "(not translated)"
 DOUBT_ADVICE = "check it against the audio before quoting"
@@ -77,6 +77,7 @@ def quote_lines(transcript: Transcript, ids: Sequence[int] | None = None) -> lis
     Time order rather than the order given: a reader checking a quote's context needs its neighbours in
     the order they were spoken. An unknown id is an OptionsError.
     """
+    transcript = with_marks(transcript)  # [unclear] and *inaudible*, as a reviewer marked the lines
     chosen = (
         transcript.segments if ids is None else [segment_by_id(transcript, i) for i in dict.fromkeys(ids)]
     )

@@ -42,7 +42,7 @@ from tolmach.publish.lines import (
     shown_source,
 )
 from tolmach.records import ClipInfo, Segment, Transcript
-from tolmach.subtitles.formats.base import legend
+from tolmach.subtitles.formats.base import legend, with_marks
 
 MIN_LIMIT = 40  # below this the number and a few words no longer fit a post
 GAP_MS = 10_000  # a pause at least this long between lines is shown as [...]
@@ -85,6 +85,7 @@ def thread_sections(
     include_notes: bool = False,
 ) -> Sections:
     """The thread's text before it is cut into posts, one block per paragraph."""
+    transcript = with_marks(transcript)  # [unclear] and *inaudible*, as a reviewer marked the lines
     intro = context(clip, include_notes=include_notes)
     language = LANGUAGES.get(transcript.language, transcript.language)
     intro.append(f"English translation of {language} speech, {clock(transcript.media.duration_ms)}.")

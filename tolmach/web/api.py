@@ -56,6 +56,8 @@ class SegmentPatch(BaseModel):
     start: StrictInt | None = Field(None, ge=0, description="ms")
     end: StrictInt | None = Field(None, ge=1, description="ms")
     reviewed: StrictBool | None = None
+    mark: StrictStr | None = Field(None, max_length=20, description="unclear, inaudible, or '' for none")
+    comment: StrictStr | None = Field(None, max_length=MAX_TEXT, description="for the team; never exported")
     notes: list[Note] | None = Field(
         None, max_length=MAX_NOTES, description="the line's translator's notes, all of them; [] removes them"
     )

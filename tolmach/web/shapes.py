@@ -106,6 +106,7 @@ def segment(s: Segment) -> dict[str, Any]:
     del data["words"]  # word timings are for the aligner, and are most of the bytes
     data.setdefault("dismissed", [])  # the page lists them, with an undo, even when there are none
     data["version"] = s.version  # what a change sends back, so a stale page cannot overwrite a newer line
+    data["mark"], data["comment"] = s.mark, s.comment  # the page shows and edits both, even when empty
     return data
 
 

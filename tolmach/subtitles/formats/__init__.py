@@ -10,7 +10,13 @@ from tolmach.errors import OptionsError
 from tolmach.records import Transcript
 from tolmach.subtitles.cues import CuePair, build_cues
 from tolmach.subtitles.formats.ass import AssFormat
-from tolmach.subtitles.formats.base import LABEL_TRANSCRIPT, LABEL_TRANSLATION, OutputFormat, rules_for
+from tolmach.subtitles.formats.base import (
+    LABEL_TRANSCRIPT,
+    LABEL_TRANSLATION,
+    OutputFormat,
+    rules_for,
+    with_marks,
+)
 from tolmach.subtitles.formats.jsonformat import (
     SCHEMA,
     JsonFormat,
@@ -37,6 +43,7 @@ def render(name: str, transcript: Transcript, cues: CuePair | None = None) -> di
         fmt = FORMATS[name]
     except KeyError:
         raise OptionsError(f"unknown output format '{name}'", f"choose from {','.join(FORMATS)}") from None
+    transcript = with_marks(transcript)  # a reviewer's marks, as every export shows them
     if cues is None:
         cues = build_cues(transcript.segments, rules_for(transcript))
     # every rendered file may leave the machine: file names only, never the folders (jsonformat)

@@ -6,9 +6,10 @@ is the caller's job, so every format is tested on strings alone.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
-from tolmach.records import Cue, Transcript
+from tolmach.records import Cue, Segment, Transcript
 from tolmach.subtitles.cues import CuePair, CueRules
 
 LABEL_TRANSLATION = "Machine translation — not reviewed"
@@ -64,6 +65,32 @@ def labels(transcript: Transcript) -> tuple[str, str]:
     if transcript.reviewer:
         return f"Transcript reviewed by {transcript.reviewer}", f"Reviewed by {transcript.reviewer}"
     return LABEL_TRANSCRIPT, LABEL_TRANSLATION
+
+
+UNCLEAR = "[unclear]"
+"""What follows a line a reviewer marked unclear, in the original and the English of every export."""
+MARKED_INAUDIBLE = "*inaudible*"
+"""What replaces a line a reviewer marked inaudible, in the original and the English of every export."""
+
+
+def with_marks(transcript: Transcript) -> Transcript:
+    """The transcript as exports show it: a line marked "unclear" ends with [unclear], one marked
+    "inaudible" reads *inaudible* (the conventions of volunteer subtitlers; the archive keeps the text
+    as typed, so taking the mark away brings it back)."""
+    if not any(s.mark for s in transcript.segments):
+        return transcript
+    return dataclasses.replace(transcript, segments=tuple(_marked(s) for s in transcript.segments))
+
+
+def _marked(s: Segment) -> Segment:
+    if s.mark == "inaudible":
+        return dataclasses.replace(s, text=MARKED_INAUDIBLE, translation=MARKED_INAUDIBLE, words=())
+    if s.mark == "unclear":
+        english = f"{s.translation.strip()} {UNCLEAR}" if s.translation.strip() else ""
+        return dataclasses.replace(
+            s, text=f"{s.text.strip()} {UNCLEAR}".strip(), translation=english, words=()
+        )
+    return s
 
 
 def legend(transcript: Transcript) -> str:

@@ -158,6 +158,7 @@ def segment_to_dict(s: Segment) -> dict[str, Any]:
         "end": s.end,
         "speaker": s.speaker,
         **({"role": s.role} if s.role else {}),  # the speaker's role in the legend, once given in review
+        **({"mark": s.mark} if s.mark else {}),  # "unclear" or "inaudible", a reviewer's mark
         "text": s.text,
         "translation": s.translation,
         "doubtful": s.doubtful,
@@ -242,6 +243,8 @@ def segment_from_dict(s: dict[str, Any]) -> Segment:
         dismissed=tuple(flag_from_json(f) for f in s.get("dismissed", ())),
         speaker=s["speaker"],
         role=str(s.get("role", "")),
+        mark=str(s.get("mark", "")),
+        comment=str(s.get("comment", "")),  # only the archive's rows hold it: no export carries it
         # notes and entities came after the first release of the schema: optional when reading
         notes=tuple(s.get("notes", ())),
         reviewed=bool(s.get("reviewed", False)),

@@ -65,3 +65,34 @@ def test_list_by_a_tag_no_clip_has_says_so(home: Path) -> None:
     )
     assert output.count("\n") == 2  # the header, then the message
     assert run(home, "list", "--tag", "bakhmut")[1].count("\n") == 2  # the header, then the clip
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("translate", "x.mp4", "--threads", "-1"),
+            "error: --threads cannot be negative (-1) (hint: --threads 0",
+        ),
+        (
+            ("translate", "x.mp4", "--beam-size", "0"),
+            "error: --beam-size must be at least 1, not 0 (hint: e.g.",
+        ),
+        (
+            ("translate", "x.mp4", "--formats", ""),
+            "error: no output format given (hint: e.g. --formats srt,vtt",
+        ),
+        (
+            ("serve", "--port", "99999"),
+            "error: port 99999 is outside 0-65535 (hint: e.g. tolmach serve --port",
+        ),
+        (
+            ("batch", "x.mp4", "--workers", "0"),
+            "error: --workers must be at least 1, not 0 (hint: --workers 1",
+        ),
+    ],
+)
+def test_a_hint_names_the_right_flag(home: Path, tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    (tmp_path / "x.mp4").write_bytes(b"")
+    code, output = run(home, *(str(tmp_path / a) if a == "x.mp4" else a for a in args))
+    assert code != 0 and message in output, output

@@ -118,7 +118,11 @@ class Options:
         if self.lang is not None and self.lang not in LANGUAGES:
             return self.replace(lang=language_code(self.lang)).validate()
         unknown = [f for f in self.formats if f not in ALL_FORMATS]
-        if unknown or not self.formats:
+        if not self.formats:
+            raise OptionsError(
+                "no output format given", f"e.g. --formats srt,vtt; choose from {','.join(ALL_FORMATS)}"
+            )
+        if unknown:
             raise OptionsError(
                 f"unknown output format '{','.join(unknown) or '(none)'}'",
                 f"choose from {','.join(ALL_FORMATS)}",
@@ -129,9 +133,18 @@ class Options:
             raise OptionsError(f"unknown device '{self.device}'", "use cpu, cuda or auto")
         for name in ("beam_size", "batch_size"):
             if getattr(self, name) < 1:
-                raise OptionsError(f"{name} must be at least 1, not {getattr(self, name)}")
-        if self.threads < 0 or self.no_repeat_ngram_size < 0:
-            raise OptionsError("threads and no_repeat_ngram_size cannot be negative")
+                flag = f"--{name.replace('_', '-')}"
+                raise OptionsError(
+                    f"{flag} must be at least 1, not {getattr(self, name)}", f"e.g. {flag} 5 (the default)"
+                )
+        if self.threads < 0:
+            raise OptionsError(
+                f"--threads cannot be negative ({self.threads})", "--threads 0 (the default) uses every core"
+            )
+        if self.no_repeat_ngram_size < 0:
+            raise OptionsError(
+                f"no_repeat_ngram_size cannot be negative ({self.no_repeat_ngram_size})", "0 turns it off"
+            )
         if self.speakers != "auto" and not (self.speakers.isdigit() and 1 <= int(self.speakers) <= 20):
             raise OptionsError(f"--speakers '{self.speakers}' is not auto or a number", "e.g. auto, 1, 2, 3")
         if not 1.0 <= self.fps <= 240.0:

@@ -193,7 +193,10 @@ def run_jobs(
     watcher = watcher or Watcher()
     cls = executor_class(settings.executor)  # an unknown name fails before anything starts
     if settings.workers < 1:
-        raise OptionsError(f"--workers must be at least 1, not {settings.workers}")
+        raise OptionsError(
+            f"--workers must be at least 1, not {settings.workers}",
+            "--workers 1 translates one clip at a time; more run side by side (see 'tolmach batch --help')",
+        )
     # auto settled here, once: every worker (a process, a Ray actor on another machine) then uses the
     # engine the run key was made with, whatever that machine has installed
     options = options.replace(engine=engine_name(options))

@@ -49,9 +49,13 @@ class WebConfig:
         if self.token is None and not is_loopback(self.host):
             raise OptionsError(f"refusing to serve on {self.host} without a token", HINT_TOKEN)
         if not 0 <= self.port <= 65535:
-            raise OptionsError(f"port {self.port} is outside 0-65535")
+            raise OptionsError(
+                f"port {self.port} is outside 0-65535", "e.g. tolmach serve --port 8731 (the default)"
+            )
         if self.max_upload < 1:
-            raise OptionsError(f"--max-upload must be at least 1 byte, not {self.max_upload}")
+            raise OptionsError(
+                f"--max-upload must be at least 1 byte, not {self.max_upload}", "e.g. --max-upload 2G"
+            )
         return self
 
     @property

@@ -96,3 +96,17 @@ def test_a_hint_names_the_right_flag(home: Path, tmp_path: Path, args: tuple[str
     (tmp_path / "x.mp4").write_bytes(b"")
     code, output = run(home, *(str(tmp_path / a) if a == "x.mp4" else a for a in args))
     assert code != 0 and message in output, output
+
+
+def test_shell_completion_completes_commands() -> None:
+    """What bash's completion script asks for (tolmach --show-completion bash), and what it gets."""
+    import os
+    import subprocess
+    import sys
+
+    tolmach = Path(sys.executable).with_name("tolmach")
+    env = {**os.environ, "COMP_WORDS": "tolmach tra", "COMP_CWORD": "1", "_TOLMACH_COMPLETE": "complete_bash"}
+    done = subprocess.run([str(tolmach)], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stdout.split() == ["translate", "translate-text"], done.stderr
+    script = CliRunner().invoke(app, ["--show-completion", "bash"])
+    assert script.exit_code == 0 and "_TOLMACH_COMPLETE=complete_bash" in script.output

@@ -42,7 +42,7 @@ def test_split_then_undo(api: TestClient, clip_id: str) -> None:  # noqa: F811 (
     assert body["review"] == {"reviewed": 0, "total": 6, "reviewer": None, "approver": None, "withdrawn": ""}
     undo = api.post(f"/api/clips/{clip_id}/revisions/{body['revisions'][-1]['id']}/undo", headers=h)
     assert undo.status_code == 200, undo.text
-    assert set(undo.json()) == {"segment", "revision", "review", "segments"}
+    assert set(undo.json()) == {"segment", "revision", "review", "segments", "legend"}
     assert undo.json()["revision"]["action"] == "undo split" and undo.json()["segment"]["text"] == LINES[1][0]
     assert ids(api, clip_id) == [1, 2, 3, 4, 5]
     again = api.post(f"/api/clips/{clip_id}/revisions/{body['revisions'][0]['id']}/undo", headers=h)

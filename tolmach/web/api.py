@@ -470,8 +470,9 @@ def undo_revision(id: str, rid: int, archive: ArchiveDep, caller: CallerDep) -> 
         "revision": shapes.revision(revision),
         "review": shapes.review(archive.review_state(run_id)),
     }
-    if revision.step is not None:  # a split, merge, insert or delete taken back: lines came or went
+    if revision.step is not None:  # a split, merge, insert, delete or speaker change taken back
         reply["segments"] = [shapes.segment(s) for s in archive.segments(run_id)]
+        reply["legend"] = legend(archive.transcript(run_id))
     return reply
 
 

@@ -7,8 +7,10 @@
 // has corrected a line's original, and the new English shows which engine wrote it. The timeline under
 // the video (timeline.js) retimes lines through this page's save path (saveFields), the listening
 // tools (listen.js) play the selected line, and structure.js splits, merges, adds and deletes lines and
-// takes the page's last change back (Ctrl+Z). A line's number is its stable ID, not its place: the
-// lines are kept in time order and found by number (1, 2, 6, 3 after a split of line 2).
+// takes the page's last change back (Ctrl+Z); signoff.js draws the sign-off panel (Approve, A) and the
+// speakers' names, roles and legend, and gives a range of lines (Shift+J, Shift+K) to a speaker. A
+// line's number is its stable ID, not its place: the lines are kept in time order and found by number
+// (1, 2, 6, 3 after a split of line 2).
 'use strict';
 
 (function () {
@@ -31,6 +33,9 @@
     timeline: null, // timeline.js: the waveform and the lines as regions, redrawn after every change
     listening: null, // listen.js: speed, loop, the 2 s before the line
     structure: null, // structure.js: split, merge, add, delete, and Ctrl+Z
+    signoff: null, // signoff.js: the review count, the label, Approve and Withdraw approval
+    speakers: null, // signoff.js: the speakers' names and roles, the legend, lines given to a speaker
+    anchor: null, // the number of the line a Shift+J, Shift+K or Shift+click range started from
     corrected: new Set(), // lines whose original the reviewer saved here: "Translate again" is offered
     machine: new Map(), // line ID -> the engine that translated it again on this page
     translating: new Set(), // line IDs waiting for the engine: not editable until the English is in
@@ -90,6 +95,13 @@
       undone: showUndone,
       edit: (n) => startEdit(state.segments.findIndex((seg) => seg.id === n), 'text'),
     });
+    state.signoff = window.tolmach.createSignoff({ base: base() });
+    state.speakers = window.tolmach.createSpeakers({
+      segments: () => state.segments,
+      range,
+      act: state.structure.act,
+      selectedId: () => (state.index >= 0 ? state.segments[state.index].id : null),
+    });
     // audio has no picture to draw subtitles on, so the current line is shown under the player instead
     document.getElementById('caption').hidden = clip.has_video;
   }
@@ -107,20 +119,10 @@
     document.getElementById('exports').replaceChildren(...groups);
   }
 
-  // The label is the server's (the one the exports carry), so the page and the files say the same.
+  // The label is the server's when the answer has one (the one the exports carry), so the page and the
+  // files say the same; after a change, signoff.js writes it from the review state as the server does.
   function renderReview(data) {
-    const review = data.review;
-    const fallback = review.reviewer
-      ? `Reviewed by ${review.reviewer}`
-      : 'Machine translation — not reviewed';
-    const label = document.getElementById('label');
-    label.textContent = data.run && data.run.label ? data.run.label.translation : fallback;
-    label.className = `label ${review.reviewer ? 'reviewed' : 'draft'}`;
-    const bar = document.getElementById('review-progress');
-    bar.max = review.total || 1;
-    bar.value = review.reviewed;
-    document.getElementById('review-count').textContent =
-      `${review.reviewed} of ${review.total} lines reviewed`;
+    state.signoff.render(data.review, data.run && data.run.label ? data.run.label.translation : undefined);
   }
 
   // -- lines ---------------------------------------------------------------------------------------
@@ -140,7 +142,9 @@
     return el('div', { class: 'line-head' }, [
       el('a', { class: 'num', href: `#line-${seg.id}`, title: 'link to this line' }, String(seg.id)),
       el('span', { class: 'time', 'data-field': 'start' }, `${clock(seg.start)} – ${clock(seg.end)}`),
-      seg.speaker ? el('span', { class: 'speaker', 'data-field': 'speaker' }, seg.speaker) : null,
+      seg.speaker
+        ? el('span', { class: 'speaker', 'data-field': 'speaker', title: seg.role || null }, seg.speaker)
+        : null,
       confidence(seg),
       ...flags.map((kind) => el('span', { class: `flag flag-${kind}` }, kind)),
       el('span', { class: 'spacer' }),
@@ -276,8 +280,8 @@
 
   // Every line again, as the server lists them after a split, merge, insert or delete or its undo: the
   // selection stays on line `keep` (its number), else moves to the line now at or after `at` ms; the
-  // review count follows `review` when the answer has one.
-  function showLines(segments, { keep, at, review } = {}) {
+  // review count follows `review` when the answer has one, the speakers' legend `legend`.
+  function showLines(segments, { keep, at, review, legend } = {}) {
     const was = state.index;
     state.segments = segments;
     state.editing = -1;
@@ -285,6 +289,7 @@
     lines().replaceChildren(...segments.map(lineItem));
     renderHeader(state.clip);
     if (review) renderReview({ review });
+    state.speakers.render(legend);
     let index = segments.findIndex((seg) => seg.id === keep);
     if (index < 0 && at !== undefined) index = segments.findIndex((seg) => seg.end > at);
     if (index < 0) index = Math.min(was, segments.length - 1);
@@ -294,6 +299,8 @@
 
   // An undo's answer: every line when lines came or went (the undo of a split, say), else the one line.
   function showUndone(reply) {
+    // before the line is drawn again: the English goes back to what it was, with no "English by" of its own
+    if (reply.segment && reply.revision.field === 'translation') state.machine.delete(reply.segment.id);
     if (reply.segments) {
       const seg = state.segments[state.index];
       const keep = reply.segment ? reply.segment.id : seg && seg.id;
@@ -305,9 +312,9 @@
         if (state.editing === index) state.editing = -1;
         redrawLine(index);
         state.timeline.draw();
+        if (reply.revision.field === 'speaker' || reply.revision.field === 'role') state.speakers.render();
       }
     }
-    if (reply.segment && reply.revision.field === 'translation') state.machine.delete(reply.segment.id);
     state.player.refresh();
     renderReview({ review: reply.review });
   }
@@ -320,11 +327,34 @@
     const focused = old.contains(document.activeElement);
     old.replaceWith(fresh);
     if (focused) fresh.focus({ preventScroll: true });
+    markRange();
     return fresh;
   }
 
-  function select(index, { seek = false, focus = false, block = 'nearest' } = {}) {
+  // The lines a Shift+J, Shift+K or Shift+click took in, from the anchor to the selected line in time
+  // order: {first, last} by number, count, and lo and hi, their places; null when no line is selected.
+  function range() {
+    if (state.index < 0) return null;
+    const from = state.segments.findIndex((seg) => seg.id === state.anchor);
+    const lo = from < 0 ? state.index : Math.min(from, state.index);
+    const hi = from < 0 ? state.index : Math.max(from, state.index);
+    return { first: state.segments[lo].id, last: state.segments[hi].id, count: hi - lo + 1, lo, hi };
+  }
+
+  function markRange() {
+    const taken = range();
+    [...lines().children].forEach((node, i) => {
+      node.classList.toggle('in-range', Boolean(taken && taken.count > 1 && taken.lo <= i && i <= taken.hi));
+    });
+    if (state.speakers) state.speakers.showRange();
+  }
+
+  // `extend`: the selection moves and the range grows from where it started (Shift+J, Shift+K,
+  // Shift+click); any other selection ends the range
+  function select(index, { seek = false, focus = false, block = 'nearest', extend = false } = {}) {
     if (index < 0 || index >= state.segments.length) return;
+    if (!extend) state.anchor = null;
+    else if (state.anchor === null && state.index >= 0) state.anchor = state.segments[state.index].id;
     const old = lineNode(state.index);
     if (old) {
       old.classList.remove('current');
@@ -337,6 +367,7 @@
     node.scrollIntoView({ block });
     if (focus) node.focus({ preventScroll: true });
     if (seek) state.player.seek(state.segments[index].start);
+    markRange();
     state.timeline.draw();
   }
 
@@ -453,6 +484,7 @@
     state.segments[index] = reply.segment;
     state.structure.rememberEdit(reply, Object.keys(body));
     renderReview({ review: reply.review });
+    if ('speaker' in body) state.speakers.render();
     state.timeline.draw();
     return reply;
   }
@@ -675,8 +707,8 @@
     ]);
   }
 
-  // A split, merge, insert or delete (or its undo) is one entry with one Undo, however many fields it
-  // wrote: "split by Olena K. at 2024-05-02 10:14", what it did to this line beside it.
+  // A split, merge, insert, delete or speaker change (or its undo) is one entry with one Undo, however
+  // many fields it wrote: "split by Olena K. at 2024-05-02 10:14", what it did to this line beside it.
   function stepItem(revs, undone) {
     const first = revs[0];
     const when = (first.at || '').replace('T', ' ').slice(0, 16);
@@ -689,7 +721,10 @@
     const undo = el('button', { type: 'button', class: 'quiet small undo', 'data-revision': first.id }, 'Undo');
     return el('li', { class: `step${undone ? ' undone' : ''}`, 'data-step': first.step }, [
       el('span', { class: 'small muted' }, `#${first.step}`),
-      el('span', {}, [el('span', { class: 'rev-field' }, first.action), ` by ${first.author} at ${when}`]),
+      el('span', {}, [
+        el('span', { class: 'rev-field' }, window.tolmach.actionName(first.action)),
+        ` by ${first.author} at ${when}`,
+      ]),
       el('span', { class: 'small muted' }, `(${did})`),
       undone ? el('span', { class: 'small muted' }, 'undone') : undo,
     ]);
@@ -778,6 +813,7 @@
     const restoreButton = target.closest('.restore');
     if (restoreButton) return restore(index, Number(restoreButton.dataset.flag));
     if (target.closest('a, button, input, label, textarea, form, .history')) return undefined;
+    if (event.shiftKey && state.index >= 0) return select(index, { focus: true, extend: true });
     return select(index, { seek: true, focus: true });
   }
 
@@ -814,9 +850,17 @@
       event.preventDefault(); // S M I Shift+Delete, and Ctrl+Z
       return;
     }
+    if (state.signoff.onKey(event) || state.speakers.onKey(event)) {
+      event.preventDefault(); // A approves; G the speakers, Shift+G gives the range to one
+      return;
+    }
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const key = event.key.toLowerCase();
-    if (key === 'j' || key === 'k') {
+    if (event.shiftKey && (key === 'j' || key === 'k')) {
+      event.preventDefault();
+      if (state.index < 0) notify('Select a line first (J, K or a click), then Shift+J, Shift+K extend it');
+      else select(state.index + (key === 'j' ? 1 : -1), { focus: true, extend: true });
+    } else if (key === 'j' || key === 'k') {
       event.preventDefault();
       const from = state.index < 0 ? (key === 'j' ? -1 : 1) : state.index;
       select(from + (key === 'j' ? 1 : -1), { seek: true, focus: true });
@@ -859,6 +903,7 @@
     renderExports();
     renderReview(data);
     lines().replaceChildren(...state.segments.map(lineItem));
+    state.speakers.render(data.run ? data.run.legend : '');
     if (!data.run) {
       lines().append(el('li', { class: 'empty' }, 'No lines yet: this clip has no finished translation.'));
     }

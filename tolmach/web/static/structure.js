@@ -50,9 +50,10 @@
   // options: base (the clip's API path), player (player.js), durationMs, minGapMs, segments(),
   // selected() (an index into segments(), or -1), editing() ({index, form} of the open edit form, or
   // null), saveOpen() (a promise: true once the open form's changes are saved, false when refused),
-  // show(segments, {keep, at, review}) (every line again, the selection on line `keep`, else on the line
-  // at `at` ms; the review count from `review`), undone(reply) (an undo's answer, drawn), edit(n)
-  // (opens line n's form in its original text box).
+  // show(segments, {keep, at, review, legend}) (every line again, the selection on line `keep`, else on
+  // the line at `at` ms; the review count from `review`, the speakers' legend from `legend`),
+  // undone(reply) (an undo's answer, drawn), edit(n) (opens line n's form in its original text box).
+  // act(method, path, body, {keep, at, said}) is offered to the other modules for their one-step actions.
   function createStructure(options) {
     const { player } = options;
     const undoable = []; // {revisions: [ids, in the order to undo], label}
@@ -91,8 +92,9 @@
       return true;
     }
 
-    // One of the four actions: the reply is every line as it now stands, drawn with the selection on
-    // `keep` (else the line at `at`); the action goes on the undo list and the notice offers its undo.
+    // One action (the four here, or signoff.js's speaker changes): the reply is every line as it now
+    // stands, drawn with the selection on `keep` (else the line at `at`), with the review state and the
+    // speaker legend it carries; the action goes on the undo list and the notice offers its undo.
     async function act(method, path, body, { keep, at, said }) {
       let reply;
       try {
@@ -101,9 +103,18 @@
         refused(err);
         return null;
       }
-      const selection = { keep: keep === undefined ? reply.lines[0] : keep, at, review: reply.review };
+      const selection = {
+        keep: keep === undefined ? reply.lines[0] : keep,
+        at,
+        review: reply.review,
+        legend: reply.legend,
+      };
       options.show(reply.segments, selection);
       player.refresh();
+      if (!reply.revisions.length) {
+        notify('Nothing changed: the lines already say that', 'info'); // a speaker step may write nothing
+        return reply;
+      }
       const entry = { revisions: [reply.revisions[0].id], label: said(reply) };
       remember(entry);
       offerUndo(entry.label, entry);
@@ -305,7 +316,7 @@
 
     const addButton = document.getElementById('add-line');
     if (addButton) addButton.addEventListener('click', () => onButton('insert'));
-    return { onKey, onEditKey, onButton, rememberEdit };
+    return { onKey, onEditKey, onButton, rememberEdit, act };
   }
 
   window.tolmach.createStructure = createStructure;

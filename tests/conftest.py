@@ -28,6 +28,38 @@ for _name in list(os.environ):
 os.environ["TOLMACH_ENGINE"] = "whisper"
 
 
+@pytest.fixture
+def stored(tmp_path: Path) -> Iterator[tuple[object, str]]:
+    """A real archive holding the five hand-built lines of tests/records.py, and its run ID."""
+    from records import make_clip, make_transcript
+
+    from tolmach.archive import Archive
+    from tolmach.records import ClipInfo
+
+    archive = Archive(tmp_path / "home")
+    run = archive.save(make_transcript(make_clip(tmp_path, "c.mp4", b"clip")), ClipInfo(source="x"), {})
+    yield archive, run
+    archive.close()
+
+
+@pytest.fixture
+def timed(tmp_path: Path) -> Iterator[tuple[object, str]]:
+    """Like ``stored``, with every word timed: the cues then follow the words, not the lines' spans."""
+    import dataclasses
+
+    from records import make_clip, make_transcript, with_words
+
+    from tolmach.archive import Archive
+    from tolmach.records import ClipInfo
+
+    t = make_transcript(make_clip(tmp_path, "c.mp4", b"clip"))
+    t = dataclasses.replace(t, segments=tuple(with_words(s) for s in t.segments))
+    archive = Archive(tmp_path / "home")
+    run = archive.save(t, ClipInfo(source="x"), {})
+    yield archive, run
+    archive.close()
+
+
 @pytest.fixture(scope="session")
 def sample() -> Path:
     assert SAMPLE.is_file(), "tests/data/sample-ru.mp4 is part of the repository"

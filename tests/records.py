@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -14,6 +15,16 @@ LINES = [
     ("Из Бахмута нас вывели в апреле.", "We were withdrawn from Bakhmut in April."),
     ("Ёлки, опять обстрел.", "Damn, shelling again."),
 ]
+
+
+def with_words(s: Segment) -> Segment:
+    """The segment with a timed word per word of its text, spread evenly over the line, as Whisper's are."""
+    texts = s.text.split()
+    step = (s.end - s.start) // len(texts)
+    bounds = [s.start + i * step for i in range(len(texts))] + [s.end]
+    return dataclasses.replace(
+        s, words=tuple(Word(a, b, " " + t, 0.9) for a, b, t in zip(bounds, bounds[1:], texts, strict=False))
+    )
 
 
 def make_clip(folder: Path, name: str, payload: bytes) -> Path:

@@ -3,10 +3,8 @@ conventional forms, comments kept in the archive and never exported. Real SQLite
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from records import LINES, make_clip, make_transcript
+from records import LINES
 
 from tolmach.archive import Archive
 from tolmach.errors import OptionsError
@@ -15,14 +13,6 @@ from tolmach.records import ClipInfo
 from tolmach.subtitles import render
 
 COMMENT = "ask Ivan: is it «роты» or «работы»?"
-
-
-@pytest.fixture
-def stored(tmp_path: Path) -> tuple[Archive, str]:
-    archive = Archive(tmp_path / "home")
-    run = archive.save(make_transcript(make_clip(tmp_path, "c.mp4", b"clip")), ClipInfo(source="x"), {})
-    yield archive, run
-    archive.close()
 
 
 def exports(archive: Archive, run: str) -> str:

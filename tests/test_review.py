@@ -16,38 +16,9 @@ from records import LINES, make_clip, make_transcript
 from tolmach.archive import Archive, search
 from tolmach.archive import jobs as joblist
 from tolmach.errors import ConflictError, InputError, OptionsError
-from tolmach.records import ClipInfo, Edit, Segment, Word
+from tolmach.records import ClipInfo, Edit
 from tolmach.subtitles import build_cues, render
 from tolmach.subtitles.formats import LABEL_TRANSLATION
-
-
-@pytest.fixture
-def stored(tmp_path: Path) -> tuple[Archive, str]:
-    archive = Archive(tmp_path / "home")
-    run = archive.save(make_transcript(make_clip(tmp_path, "c.mp4", b"clip")), ClipInfo(source="x"), {})
-    yield archive, run
-    archive.close()
-
-
-def with_words(s: Segment) -> Segment:
-    """The segment with a timed word per word of its text, spread evenly over the line, as Whisper's are."""
-    texts = s.text.split()
-    step = (s.end - s.start) // len(texts)
-    bounds = [s.start + i * step for i in range(len(texts))] + [s.end]
-    return dataclasses.replace(
-        s, words=tuple(Word(a, b, " " + t, 0.9) for a, b, t in zip(bounds, bounds[1:], texts, strict=False))
-    )
-
-
-@pytest.fixture
-def timed(tmp_path: Path) -> tuple[Archive, str]:
-    """Like ``stored``, with every word timed: the cues then follow the words, not the lines' spans."""
-    t = make_transcript(make_clip(tmp_path, "c.mp4", b"clip"))
-    t = dataclasses.replace(t, segments=tuple(with_words(s) for s in t.segments))
-    archive = Archive(tmp_path / "home")
-    run = archive.save(t, ClipInfo(source="x"), {})
-    yield archive, run
-    archive.close()
 
 
 def test_an_edit_changes_the_line_everywhere_and_is_kept(stored: tuple[Archive, str]) -> None:

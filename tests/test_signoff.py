@@ -4,10 +4,8 @@ change withdraws the approval, and every label follows. Real SQLite, hand-built 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from records import make_clip, make_transcript
 
 from tolmach.archive import Archive
 from tolmach.errors import InputError, OptionsError
@@ -16,14 +14,6 @@ from tolmach.records import ClipInfo
 from tolmach.subtitles import render
 
 SIGNED = "Translated by olena, approved by Ivan Petrenko"
-
-
-@pytest.fixture
-def stored(tmp_path: Path) -> tuple[Archive, str]:
-    archive = Archive(tmp_path / "home")
-    run = archive.save(make_transcript(make_clip(tmp_path, "c.mp4", b"clip")), ClipInfo(source="x"), {})
-    yield archive, run
-    archive.close()
 
 
 def review_all(archive: Archive, run: str, who: str = "olena") -> None:

@@ -7,35 +7,15 @@ a 15 s clip): every assertion exact.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from records import LINES, make_clip, make_transcript
-from test_review import with_words  # the helper that times every word, as Whisper does
+from records import LINES
 
 from tolmach.archive import Archive, search
 from tolmach.archive.structure import cut_at
 from tolmach.errors import ConflictError, InputError, OptionsError
 from tolmach.records import ClipInfo, Segment
 from tolmach.subtitles import build_cues, render
-
-
-@pytest.fixture
-def stored(tmp_path: Path) -> tuple[Archive, str]:
-    archive = Archive(tmp_path / "home")
-    run = archive.save(make_transcript(make_clip(tmp_path, "c.mp4", b"clip")), ClipInfo(source="x"), {})
-    yield archive, run
-    archive.close()
-
-
-@pytest.fixture
-def timed(tmp_path: Path) -> tuple[Archive, str]:
-    t = make_transcript(make_clip(tmp_path, "c.mp4", b"clip"))
-    t = t.__class__(**{**t.__dict__, "segments": tuple(with_words(s) for s in t.segments)})
-    archive = Archive(tmp_path / "home")
-    run = archive.save(t, ClipInfo(source="x"), {})
-    yield archive, run
-    archive.close()
 
 
 def lines(archive: Archive, run: str) -> list[tuple[int, int, int, str, str]]:

@@ -19,8 +19,7 @@ import pytest
 pytest.importorskip("fastapi", reason="needs the 'web' extra")
 
 from fastapi.testclient import TestClient
-from records import LINES, make_clip, make_transcript
-from test_review import with_words  # the helper that times every word, as Whisper does
+from records import LINES, make_clip, make_transcript, with_words
 from typer.testing import CliRunner
 
 from tolmach.archive import Archive

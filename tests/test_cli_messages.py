@@ -110,3 +110,15 @@ def test_shell_completion_completes_commands() -> None:
     assert done.returncode == 0 and done.stdout.split() == ["translate", "translate-text"], done.stderr
     script = CliRunner().invoke(app, ["--show-completion", "bash"])
     assert script.exit_code == 0 and "_TOLMACH_COMPLETE=complete_bash" in script.output
+
+
+def test_serve_on_a_busy_port_says_so_before_serving(home: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, output = run(home, "serve", "--port", str(port))
+    assert code == 2 and "serving" not in output, output
+    assert output.startswith(f"error: cannot serve on 127.0.0.1:{port}: ") and f"--port {port + 1}" in output

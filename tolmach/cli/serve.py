@@ -7,13 +7,14 @@ packages are imported inside it, so every other command works without the 'web' 
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from tolmach.cli import HomeOption, app, fail, out
-from tolmach.errors import TolmachError
+from tolmach.errors import OptionsError, TolmachError
 
 
 @app.command(
@@ -63,6 +64,7 @@ def serve(
 
         require_web()
         web_app = create_app(config)
+        sock = _bind(config.host, config.port)  # before anything says it is served
     except TolmachError as e:
         raise fail(e) from None
     import uvicorn
@@ -71,4 +73,21 @@ def serve(
     out.print(
         f"serving {config.home} at {config.url} ({login}); Ctrl+C stops", highlight=False, soft_wrap=True
     )
-    uvicorn.run(web_app, host=config.host, port=config.port, log_level="warning", proxy_headers=False)
+    server = uvicorn.Server(uvicorn.Config(web_app, log_level="warning", proxy_headers=False))
+    server.run(sockets=[sock])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so that a port in use is one line before anything is printed
+    (uvicorn would print its own error after ours said "serving")."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        raise OptionsError(
+            f"cannot serve on {host}:{port}: {exc.strerror or exc}",
+            f"another program may hold it: stop that, or pick another, e.g. tolmach serve --port {port + 1}",
+        ) from None
+    return sock

@@ -122,3 +122,24 @@ def test_serve_on_a_busy_port_says_so_before_serving(home: Path) -> None:
         code, output = run(home, "serve", "--port", str(port))
     assert code == 2 and "serving" not in output, output
     assert output.startswith(f"error: cannot serve on 127.0.0.1:{port}: ") and f"--port {port + 1}" in output
+
+
+def test_ctrl_c_says_what_was_kept_and_how_to_go_on(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+C while a clip is decoded (KeyboardInterrupt where the decoding runs): one line, exit 130,
+    and no new empty output folder. A real SIGINT to a real process gives the same line."""
+    import tolmach.cli
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tolmach.cli, "translate_to_files", interrupted)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"x")
+    code, output = run(home, "translate", str(clip), "-o", str(tmp_path / "new"))
+    assert code == 130 and not (tmp_path / "new").exists(), output
+    assert output.startswith(
+        f"error: interrupted while translating {clip}: nothing of it was written (hint: run"
+    )
+    assert "(a clip already in the archive is not decoded again)" in output

@@ -82,3 +82,9 @@ class MissingExtraError(TolmachError):
             f"pip install 'tolmach[{extra}]'",
         )
         self.args = (feature, extra)
+
+
+class Interrupted(TolmachError):
+    """Ctrl+C (or SIGTERM) stopped a command: the message says what was kept, the hint how to go on."""
+
+    exit_code = 130  # as a shell reports a process stopped by SIGINT

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from tolmach import __version__
 from tolmach.cli.folders import tidied
 from tolmach.cli.output import Column, JsonOption, Listing, emit, err, error_line, out, plural, show_progress
 from tolmach.cli.usage import Group
-from tolmach.errors import OptionsError, TolmachError
+from tolmach.errors import Interrupted, OptionsError, TolmachError
 from tolmach.pipeline import ClipResult, distinct_outputs, translate_to_files
 from tolmach.records import ClipInfo
 from tolmach.settings import load_options
@@ -222,9 +223,11 @@ def translate(
     results: list[ClipResult] = []
     failed: list[TolmachError] = []
     taken: dict[Path, str] = {}  # what this command wrote: a later input never replaces it
+    current = ""
     try:
         with tidied(output_dir):  # -o newdir: not left behind, empty, when every clip failed
             for source in inputs:
+                current = source
                 try:
                     run = functools.partial(
                         translate_to_files, source, options, output_dir, archive=archive, info=info
@@ -238,6 +241,8 @@ def translate(
                         highlight=False,
                         soft_wrap=True,
                     )
+    except KeyboardInterrupt:
+        raise fail(_interrupted(current, results, archive is not None)) from None
     finally:
         if archive is not None:
             archive.close()
@@ -258,6 +263,20 @@ def translate(
                 out.print(f"  {path}", highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(failed[0].exit_code)
+
+
+def _interrupted(source: str, done: list[ClipResult], archived: bool) -> TolmachError:
+    """What Ctrl+C during ``translate`` kept, and how to go on: the clips finished are whole (their
+    files and their runs in the archive); the one being decoded left nothing."""
+    message = f"interrupted while translating {source}: nothing of it was written"
+    if done:
+        message += (
+            f"; the {plural(len(done), 'clip')} finished before it {'is' if len(done) == 1 else 'are'} kept"
+        )
+    hint = f"run it again: {shlex.join(['tolmach', *sys.argv[1:]])}"
+    if archived:
+        hint += " (a clip already in the archive is not decoded again)"
+    return Interrupted(message, hint)
 
 
 def open_archive(home: Path | None) -> Archive:

@@ -143,3 +143,19 @@ def test_ctrl_c_says_what_was_kept_and_how_to_go_on(
         f"error: interrupted while translating {clip}: nothing of it was written (hint: run"
     )
     assert "(a clip already in the archive is not decoded again)" in output
+
+
+def test_glossary_add_help_is_whole_and_rm_takes_a_term_out(home: Path) -> None:
+    result = CliRunner().invoke(app, ["glossary", "add", "--help"], env={"COLUMNS": "200"})
+    assert "The short explanation that goes in [brackets]." in result.output
+    assert (
+        run(home, "glossary", "add", "накат|накатом", "nakat", "wave of infantry assaults", "--lang", "ru")[0]
+        == 0
+    )
+    code, output = run(home, "glossary", "rm", "накатом")
+    assert code == 0 and output.startswith("removed 'накат | накатом' from ") and "glossary.tsv" in output
+    assert "накатом" not in (home / "glossary.tsv").read_text(encoding="utf-8")
+    code, output = run(home, "glossary", "rm", "накатом")
+    assert code == 2 and output.startswith(
+        "error: your glossary has no term 'накатом' (hint: see 'tolmach glossary"
+    )

@@ -221,7 +221,7 @@ def glossary_list(
 def glossary_add(
     term: Annotated[str, typer.Argument(help="The source forms, separated by |.")],
     english: Annotated[str, typer.Argument(help="How the English text renders or keeps it.")],
-    gloss: Annotated[str, typer.Argument(help="The short explanation that goes in [brackets].")],
+    gloss: Annotated[str, typer.Argument(help="The short explanation that goes in \\[brackets].")],
     lang: Annotated[str, typer.Option(help="ru, uk, or ru,uk.")] = "ru,uk",
     note: Annotated[str, typer.Option(help="Register: slang, derogatory, official euphemism ...")] = "",
     source: Annotated[str, typer.Option(help="Where the meaning is attested.")] = "user",
@@ -249,6 +249,22 @@ def glossary_add(
     except TolmachError as e:
         raise fail(e) from None
     out.print(f"added to {user}", highlight=False, soft_wrap=True)
+
+
+@glossary_app.command("rm", epilog="Example:\n\n  tolmach glossary rm 'накат'")
+def glossary_rm(
+    term: Annotated[str, typer.Argument(help="Any source form of the term.")],
+    home: HomeOption = None,
+) -> None:
+    """Remove a term from your glossary (the built-in ones stay: add yours to override one)."""
+    from tolmach.translate.glossary import remove_term
+
+    try:
+        user, _ = _glossary(home)
+        removed = remove_term(user, term)
+    except TolmachError as e:
+        raise fail(e) from None
+    out.print(f"removed '{' | '.join(removed.forms)}' from {user}", highlight=False, soft_wrap=True)
 
 
 @glossary_app.command("import", epilog="Example:\n\n  tolmach glossary import house-terms.tsv")

@@ -308,6 +308,22 @@ def add_term(path: str | os.PathLike[str], term: Term) -> Glossary:
     return updated
 
 
+def remove_term(path: str | os.PathLike[str], form: str) -> Term:
+    """Take the entry holding ``form`` out of the user's TSV glossary at ``path`` (rewritten atomically);
+    returns it. InputError when the file has no such entry (a built-in term cannot be removed: add
+    your own with the same form to override it)."""
+    p = Path(path)
+    current = Glossary.read(p) if p.is_file() else Glossary()
+    term = current.find(form)
+    if term is None:
+        raise InputError(
+            f"your glossary has no term '{form}'",
+            "see 'tolmach glossary list' (built-in terms are overridden with 'glossary add', not removed)",
+        )
+    Glossary(tuple(t for t in current.terms if t is not term)).write_tsv(p)
+    return term
+
+
 def check_term(term: Term, where: str, hint: str = HINT_TSV) -> Term:
     """``term`` with its fields trimmed and its languages in canonical order, or InputError saying what
     is wrong with it at ``where``."""

@@ -461,3 +461,25 @@ def test_a_trusted_key_file_edited_by_hand_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps({**data, "fingerprint": "0" * 32}))  # the file says another key
     with pytest.raises(InputError, match=rf"{other}\.json: not a readable trusted key"):
         trusted_keys(tmp_path)
+
+
+def test_a_file_whose_line_endings_became_crlf_is_named_so(tmp_path: Path) -> None:
+    """A Windows editor or a mail program turns LF into CRLF: the bytes differ, and the report says
+    that only the line endings do (for a cue-checked subtitle file too), not that every cue changed."""
+    from records import make_clip, make_transcript
+
+    from tolmach.publish import check_file
+    from tolmach.subtitles import render
+
+    t = make_transcript(make_clip(tmp_path, "c.mp4", b"clip"))
+    srt = render("srt", t)["en.srt"].encode()
+    manifest = build_manifest(t, ClipInfo(source="x"), {"c.thread.txt": b"a\nb\n", "c.en.srt": srt}, ())
+    (tmp_path / "c.thread.txt").write_bytes(b"a\r\nb\r\n")
+    (tmp_path / "c.en.srt").write_bytes(srt.replace(b"\n", b"\r\n"))
+    for name in ("c.thread.txt", "c.en.srt"):
+        (problem,) = check_file(manifest, tmp_path / name)
+        assert problem.startswith(f"{name}: differs from the signed file only in its line endings (CRLF")
+        assert "dos2unix" in problem
+    (tmp_path / "c.thread.txt").write_bytes(b"a\r\nc\r\n")  # another text: no such excuse
+    (problem,) = check_file(manifest, tmp_path / "c.thread.txt")
+    assert problem.startswith("c.thread.txt: differs from the signed file (6 bytes, sha256 ")

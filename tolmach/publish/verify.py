@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import difflib
+import hashlib
 import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -130,6 +131,12 @@ def check_file(manifest: dict[str, Any], path: Path) -> list[str]:
     if signed is not None:
         if sha == signed["sha256"] and size == signed["size"]:
             return []
+        if _only_line_endings(path, signed["sha256"]):
+            return [
+                f"{name}: differs from the signed file only in its line endings (CRLF, as a Windows"
+                " editor or a mail program writes them): its text is what was signed; check the file"
+                " as published, or convert it back with 'dos2unix'"
+            ]
         if "cues" not in signed:
             return [f"{name}: differs from the signed file ({size} bytes, sha256 {sha[:SHA_SHOWN]}…)"]
         return [f"{name}: {p}" for p in _cue_problems(name, path, signed["cues"])]
@@ -145,6 +152,12 @@ def check_file(manifest: dict[str, Any], path: Path) -> list[str]:
     return [
         f"{name}: not in the manifest (sha256 {sha[:SHA_SHOWN]}… matches neither the source nor an output)"
     ]
+
+
+def _only_line_endings(path: Path, signed_sha256: str) -> bool:
+    """Whether the file is the signed one with its line breaks turned into CRLF."""
+    data = path.read_bytes()
+    return b"\r\n" in data and hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest() == signed_sha256
 
 
 def _signature(manifest: dict[str, Any]) -> tuple[str, list[str]]:

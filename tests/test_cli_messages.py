@@ -159,3 +159,19 @@ def test_glossary_add_help_is_whole_and_rm_takes_a_term_out(home: Path) -> None:
     assert code == 2 and output.startswith(
         "error: your glossary has no term 'накатом' (hint: see 'tolmach glossary"
     )
+
+
+def test_narrate_warns_when_an_english_voice_would_read_cyrillic(tmp_path: Path) -> None:
+    from tolmach.document import read_document
+    from tolmach.voice.narrate import language_warning
+
+    russian, english = tmp_path / "post.txt", tmp_path / "notes.txt"
+    russian.write_text("Мы стояли под Бахмутом три недели (3 weeks).\n", encoding="utf-8")
+    english.write_text("We stood near Bakhmut (Бахмут) for three weeks.\n", encoding="utf-8")
+    warning = language_warning(read_document(russian), "en_US", "joe")
+    assert warning is not None and warning.startswith("post.txt is written mostly in Cyrillic (")
+    assert (
+        "the voice joe speaks English" in warning and "tolmach translate-text post.txt --from ru" in warning
+    )
+    assert language_warning(read_document(english), "en_US", "joe") is None
+    assert language_warning(read_document(russian), "ru_RU", "irina") is None

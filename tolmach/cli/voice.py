@@ -233,7 +233,7 @@ def narrate(
     from tolmach.media import check_writable_dir
     from tolmach.media.ledger import check_targets, record_written
     from tolmach.voice import get_voice
-    from tolmach.voice.narrate import NarrateOptions, output_codec
+    from tolmach.voice.narrate import NarrateOptions, language_warning, output_codec
     from tolmach.voice.narrate import narrate as make_narration
 
     try:
@@ -253,6 +253,10 @@ def narrate(
             written = [target, target.with_suffix(".srt")]  # the audio and its SRT (voice.narrate)
             check_targets(written, force=force)
             parsed = read_document(document)
+            spoken = get_voice(voice).info()
+            warning = language_warning(parsed, spoken.language, spoken.name)
+            if warning:
+                err.print(f"[yellow]warning[/] {escape(warning)}", highlight=False, soft_wrap=True)
             with _bar(quiet) as (stage, step):
 
                 def chunks(done: int, total: int) -> None:

@@ -128,6 +128,21 @@ class NarrationReport:
 Progress = Callable[[int, int], None]
 
 
+def language_warning(document: Document, voice_language: str, voice: str) -> str | None:
+    """A warning when an English voice would read a document written mostly in Cyrillic (Russian or
+    Ukrainian): it spells the words out letter by letter, or says nothing sensible. None otherwise."""
+    text = " ".join(b.text for b in document.blocks)
+    letters = [ch for ch in text if ch.isalpha()]
+    cyrillic = sum(1 for ch in letters if "\u0400" <= ch <= "\u04ff")
+    if not voice_language.lower().startswith("en") or not letters or cyrillic / len(letters) < 0.3:
+        return None
+    return (
+        f"{document.path.name} is written mostly in Cyrillic ({cyrillic / len(letters):.0%} of its letters),"
+        f" but the voice {voice} speaks English: translate it first, e.g. tolmach translate-text"
+        f" {document.path.name} --from ru -o {document.path.stem}.en.txt"
+    )
+
+
 def narration_chunks(document: Document, options: NarrateOptions) -> list[Chunk]:
     """What to say, in order: the disclosure, then each heading and each sentence of each paragraph."""
     chunks: list[Chunk] = []

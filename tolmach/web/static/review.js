@@ -8,7 +8,8 @@
 // the video (timeline.js) retimes lines through this page's save path (saveFields), the listening
 // tools (listen.js) play the selected line, and structure.js splits, merges, adds and deletes lines and
 // takes the page's last change back (Ctrl+Z); signoff.js draws the sign-off panel (Approve, A) and the
-// speakers' names, roles and legend, and gives a range of lines (Shift+J, Shift+K) to a speaker. A
+// speakers' names, roles and legend, and gives a range of lines (Shift+J, Shift+K) to a speaker;
+// marks.js marks a line unclear or inaudible (U, Shift+U) and draws its comment for the team (C). A
 // line's number is its stable ID, not its place: the lines are kept in time order and found by number
 // (1, 2, 6, 3 after a split of line 2).
 'use strict';
@@ -20,7 +21,8 @@
     ['Transcript', ['json', 'txt']],
     ['Publish', ['thread.txt', 'quotes.md', 'quotes.html', 'manifest.json']],
   ];
-  const EDITABLE = ['speaker', 'start', 'end', 'text', 'translation', 'notes'];
+  const EDITABLE = ['speaker', 'start', 'end', 'mark', 'text', 'translation', 'notes', 'comment'];
+  const OPTIONAL = new Set(['speaker', 'mark', 'comment']); // fields a line may lack: '' in the form
 
   const state = {
     id: '', // the clip ID as the URL gave it, then as the server gives it
@@ -35,6 +37,7 @@
     structure: null, // structure.js: split, merge, add, delete, and Ctrl+Z
     signoff: null, // signoff.js: the review count, the label, Approve and Withdraw approval
     speakers: null, // signoff.js: the speakers' names and roles, the legend, lines given to a speaker
+    marks: null, // marks.js: U, Shift+U mark a line unclear, inaudible; C its comment
     anchor: null, // the number of the line a Shift+J, Shift+K or Shift+click range started from
     corrected: new Set(), // lines whose original the reviewer saved here: "Translate again" is offered
     machine: new Map(), // line ID -> the engine that translated it again on this page
@@ -102,6 +105,12 @@
       act: state.structure.act,
       selectedId: () => (state.index >= 0 ? state.segments[state.index].id : null),
     });
+    state.marks = window.tolmach.createMarks({
+      segments: () => state.segments,
+      selected: () => state.index,
+      patch: patchShown,
+      edit: (index, field) => startEdit(index, field),
+    });
     // audio has no picture to draw subtitles on, so the current line is shown under the player instead
     document.getElementById('caption').hidden = clip.has_video;
   }
@@ -147,6 +156,7 @@
         : null,
       confidence(seg),
       ...flags.map((kind) => el('span', { class: `flag flag-${kind}` }, kind)),
+      window.tolmach.markBadge(seg),
       el('span', { class: 'spacer' }),
       el('label', { class: 'check reviewed-box' }, [
         el('input', { type: 'checkbox', class: 'reviewed-toggle', checked: seg.reviewed }),
@@ -253,6 +263,7 @@
     const classes = ['line'];
     if (seg.doubtful) classes.push('doubtful');
     if (seg.reviewed) classes.push('is-reviewed');
+    if (seg.mark) classes.push(`marked-${seg.mark}`); // app.css: an inaudible line's text is not published
     return el('li', { id: `line-${seg.id}`, class: classes.join(' '), tabindex: -1 }, [
       lineHead(seg),
       el('p', { class: 'orig', lang: state.language, 'data-field': 'text' }, seg.text),
@@ -260,6 +271,7 @@
       state.machine.has(seg.id)
         ? el('p', { class: 'en-by small muted' }, `English by ${state.machine.get(seg.id)}, just now`)
         : null,
+      window.tolmach.commentLine(seg),
       checksList(seg),
       notesList(seg.notes),
       lineTools(),
@@ -408,10 +420,12 @@
         input('speaker', formValue('speaker', seg), 'Speaker', { type: 'text', size: 8 }),
         input('start', formValue('start', seg), 'Start', { type: 'text', size: 9, inputmode: 'decimal' }),
         input('end', formValue('end', seg), 'End', { type: 'text', size: 9, inputmode: 'decimal' }),
+        window.tolmach.markSelect(seg.mark),
       ]),
       area('text', formValue('text', seg), 'Original', state.language),
       area('translation', formValue('translation', seg), 'English', 'en'),
       area('notes', formValue('notes', seg), "Translator's notes (one a line; empty removes them)", 'en'),
+      area('comment', formValue('comment', seg), 'Comment for the team (kept in the archive, never exported)'),
       el('div', { class: 'row' }, [
         el('button', { type: 'submit', class: 'primary small' }, 'Save and next'),
         el('button', { type: 'button', class: 'quiet small cancel' }, 'Cancel'),
@@ -440,8 +454,8 @@
     node.classList.add('editing');
     node.querySelector('.orig').replaceWith(form);
     node.querySelector('.en').remove();
-    const notes = node.querySelector('.notes');
-    if (notes) notes.remove(); // the form has them, editable: one place to change them while it is open
+    // the form has the notes and the comment, editable: one place to change them while it is open
+    for (const shown of node.querySelectorAll('.notes, .comment')) shown.remove();
     const target = form.elements[field] || form.elements.translation;
     target.focus();
     target.setSelectionRange(target.value.length, target.value.length);
@@ -470,7 +484,7 @@
       } else if (name !== 'text' && name !== 'translation') {
         value = value.trim();
       }
-      const before = name === 'speaker' ? seg.speaker || '' : seg[name];
+      const before = OPTIONAL.has(name) ? seg[name] || '' : seg[name];
       if (value !== before) body[name] = value;
     }
     return body;
@@ -548,10 +562,13 @@
         el('p', { class: 'small muted conflict-time' }, [
           `${clock(newer.start, 3)} – ${clock(newer.end, 3)}`,
           newer.speaker ? ` · ${newer.speaker}` : '',
+          newer.mark ? ' ' : '',
+          window.tolmach.markBadge(newer),
         ]),
         el('p', { class: 'conflict-orig', lang: state.language }, newer.text),
         el('p', { class: 'conflict-en', lang: 'en' }, newer.translation || ''),
         notesList(newer.notes, false),
+        window.tolmach.commentLine(newer),
       ]),
     );
     node.querySelector('.reviewed-toggle').checked = newer.reviewed;
@@ -626,6 +643,25 @@
     }
   }
 
+  // marks.js's save: one PATCH of line `index` from a key, the line drawn as stored (an open form on
+  // it keeps what was typed); the reply, or null when refused, with the refusal shown as a save's is
+  async function patchShown(index, body) {
+    const seg = state.segments[index];
+    if (state.translating.has(seg.id)) {
+      notify(`Line ${seg.id} is being translated again: change it once its English is in`);
+      return null;
+    }
+    try {
+      const reply = await patchLine(index, body);
+      if (state.editing !== index) redrawLine(index);
+      return reply;
+    } catch (err) {
+      if (isConflict(err)) showConflict(index, err);
+      else showError(err);
+      return null;
+    }
+  }
+
   async function removeNote(index, which) {
     const notes = state.segments[index].notes.filter((_, i) => i !== which);
     try {
@@ -677,6 +713,23 @@
 
   // Fields as the history names them: "words" are the words' times, "deleted" whether the line stands.
   const FIELD_NAMES = { words: 'timing', translation: 'English', text: 'original' };
+  // the one-line edits' names where the field's own would not read well
+  const REVISION_NAMES = { mark: "translator's mark", comment: 'comment for the team' };
+
+  // A mark given, taken away or changed: "marked unclear", "took the mark inaudible away".
+  function markChange(rev) {
+    const badge = (mark) => el('span', { class: `mark-badge mark-${mark}` }, mark);
+    if (!rev.after) return [el('span', {}, ['took the mark ', badge(rev.before), ' away'])];
+    const was = rev.before ? [' (was ', badge(rev.before), ')'] : [];
+    return [el('span', {}, ['marked ', badge(rev.after), ...was])];
+  }
+
+  // A comment written, rewritten or removed: what it said, what it says now.
+  function commentChange(rev) {
+    if (!rev.before) return [el('span', { class: 'muted' }, 'wrote '), el('ins', {}, rev.after)];
+    if (!rev.after) return [el('span', { class: 'muted' }, 'removed '), el('del', {}, rev.before)];
+    return null;
+  }
 
   // What a revision changed, in words a reviewer reads at a glance.
   function revisionChange(rev) {
@@ -687,6 +740,9 @@
       return [el('span', {}, rev.after === '1' ? 'deleted the line' : 'added the line')];
     }
     if (rev.field === 'words') return [el('span', { class: 'muted' }, 'the words were timed again')];
+    if (rev.field === 'mark') return markChange(rev);
+    const comment = rev.field === 'comment' ? commentChange(rev) : null;
+    if (comment) return comment;
     const shown = (value) => (rev.field === 'start' || rev.field === 'end' ? clock(Number(value), 3) : value);
     return [
       el('del', {}, shown(rev.before)),
@@ -697,7 +753,8 @@
 
   function revisionItem(rev, undone) {
     const when = (rev.at || '').replace('T', ' ').slice(0, 16);
-    const what = rev.undoes ? `undid #${rev.undoes}: ${rev.field}` : rev.field;
+    const field = REVISION_NAMES[rev.field] || rev.field;
+    const what = rev.undoes ? `undid #${rev.undoes}: ${field}` : field;
     const undo = el('button', { type: 'button', class: 'quiet small undo', 'data-revision': rev.id }, 'Undo');
     return el('li', { class: undone ? 'undone' : '' }, [
       el('span', { class: 'small muted' }, `#${rev.id} ${when} ${rev.author}`),
@@ -850,8 +907,8 @@
       event.preventDefault(); // S M I Shift+Delete, and Ctrl+Z
       return;
     }
-    if (state.signoff.onKey(event) || state.speakers.onKey(event)) {
-      event.preventDefault(); // A approves; G the speakers, Shift+G gives the range to one
+    if (state.signoff.onKey(event) || state.speakers.onKey(event) || state.marks.onKey(event)) {
+      event.preventDefault(); // A approves; G the speakers, Shift+G gives the range to one; U, Shift+U, C
       return;
     }
     if (event.altKey || event.ctrlKey || event.metaKey) return;

@@ -933,6 +933,17 @@
     } else if (key === 't' && state.index >= 0) {
       event.preventDefault();
       retranslate(state.index);
+    } else if ((key === 'r' || event.code === 'KeyR') && !event.shiftKey && state.index >= 0) {
+      event.preventDefault(); // tick or untick "reviewed", as the line's checkbox does
+      const box = lineNode(state.index).querySelector('.reviewed-toggle');
+      if (box) box.click();
+    } else if ((key === 'd' || event.code === 'KeyD') && state.index >= 0) {
+      event.preventDefault(); // D dismisses the line's first open check, Shift+D brings the last one back
+      const seg = state.segments[state.index];
+      const which = event.shiftKey ? (seg.dismissed || []).length - 1 : seg.flags.findIndex((f) => CHECK_KINDS.has(f.kind));
+      if (which < 0) notify(`Line ${seg.id} has no ${event.shiftKey ? 'dismissed' : 'open'} check`, 'info');
+      else if (event.shiftKey) restore(state.index, which);
+      else dismiss(state.index, which);
     } else if (key === 'n' || key === 'p') {
       event.preventDefault();
       nextDoubtful(key === 'n' ? 1 : -1);

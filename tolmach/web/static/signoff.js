@@ -97,10 +97,11 @@
       }
     }
 
-    // A approves. true when the key was ours.
+    // A approves, Shift+A withdraws the approval. true when the key was ours.
     function onKey(event) {
-      if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey || !letter(event, 'a')) return false;
-      approve();
+      if (event.altKey || event.ctrlKey || event.metaKey || !letter(event, 'a')) return false;
+      if (event.shiftKey) withdraw();
+      else approve();
       return true;
     }
 

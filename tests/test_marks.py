@@ -1,5 +1,5 @@
 """A reviewer's marks and comments on a line: [unclear] and *inaudible* in every export in the
-conventional forms, comments kept in the archive and never exported. Real SQLite, hand-built clip."""
+conventional forms, comments kept in the archive and exported only in the quote sheet, when asked. Real SQLite, hand-built clip."""
 
 from __future__ import annotations
 
@@ -51,3 +51,18 @@ def test_a_mark_is_a_change_of_what_is_published_and_a_comment_is_not(stored: tu
     assert [r.field for r in archive.revisions(run, 1)][-3:] == ["comment", "mark", "reviewed"]
     with pytest.raises(OptionsError, match="'garbled' is not a mark"):
         archive.edit_line(run, 1, {"mark": "garbled"}, "olena")
+
+
+def test_a_comment_reaches_the_quote_sheet_only_when_the_notes_are_asked_for(
+    stored: tuple[Archive, str],
+) -> None:
+    from tolmach.publish import quotes_html
+
+    archive, run = stored
+    archive.edit_line(run, 2, {"comment": "<b>ask</b> Ivan"}, "olena")
+    t = archive.transcript(run)
+    assert "ask" not in quotes_markdown(t, ClipInfo(source="x")) + quotes_html(t, ClipInfo(source="x"))
+    sheet = quotes_markdown(t, ClipInfo(source="x"), include_notes=True)
+    assert r"- **Team comment:** \<b\>ask\</b\> Ivan" in sheet  # Markdown-escaped
+    page = quotes_html(t, ClipInfo(source="x"), include_notes=True)
+    assert '<p class="comment">Team comment: &lt;b&gt;ask&lt;/b&gt; Ivan</p>' in page

@@ -4,7 +4,7 @@ As test_web_signoff_browser.py: Debian's Chromium, driven by Playwright, against
 the shipped sample clip with a hand-built transcript of five lines (tests/records.py LINES). Every
 result is checked through the API, and after a reload: a mark (U unclear, Shift+U inaudible, or the
 form's Mark select) changes what the exports say and takes a reviewed mark away; a comment (C) is
-kept for the team and never exported.
+kept for the team and exported only when asked (the quote sheet with include_notes).
 
 WEB_SCREENSHOTS=docs/img writes docs/img/marks.png (a line marked inaudible, its history open).
 """

@@ -80,7 +80,7 @@ class Segment:
     speaker: str | None = None  # "S1", "S2", ... once speakers are assigned
     role: str = ""  # who the speaker is, for the legend: "Russian soldier" (given in review; "" unknown)
     mark: str = ""  # a reviewer's verdict on the speech: "unclear" or "inaudible" (MARKS); "" none
-    comment: str = ""  # a reviewer's comment for the team: kept in the archive, never exported
+    comment: str = ""  # a reviewer's comment for the team: only the quote sheet with include_notes shows it
     entities: tuple[Entity, ...] = ()  # people, places, units ... named in ``text``
     notes: tuple[str, ...] = ()  # translator's notes, e.g. from the glossary
     reviewed: bool = False  # a person has checked this line against the audio

@@ -69,13 +69,17 @@ class Quote:
     english: str  # NOT_TRANSLATED when missing; empty for an inaudible line
     notes: tuple[str, ...]
     doubt: str  # the reasons a doubtful line is doubtful; empty for a sure line
+    comment: str = ""  # the reviewer's comment for the team: only when the notes are asked for
 
 
-def quote_lines(transcript: Transcript, ids: Sequence[int] | None = None) -> list[Quote]:
+def quote_lines(
+    transcript: Transcript, ids: Sequence[int] | None = None, *, include_notes: bool = False
+) -> list[Quote]:
     """The quotes for ``ids`` (every line when None), in time order, each line once.
 
     Time order rather than the order given: a reader checking a quote's context needs its neighbours in
-    the order they were spoken. An unknown id is an OptionsError.
+    the order they were spoken. An unknown id is an OptionsError. A reviewer's comments on the lines are
+    the team's, like the clip's notes: in the quotes only with ``include_notes``.
     """
     transcript = with_marks(transcript)  # [unclear] and *inaudible*, as a reviewer marked the lines
     chosen = (
@@ -95,6 +99,7 @@ def quote_lines(transcript: Transcript, ids: Sequence[int] | None = None) -> lis
                 english="" if silent else english(transcript, s) or NOT_TRANSLATED,
                 notes=tuple(one_line(n) for n in s.notes if n.strip()),
                 doubt=doubt_reasons(s) if s.doubtful and not silent else "",
+                comment=one_line(s.comment) if include_notes else "",
             )
         )
     return quotes
@@ -110,7 +115,7 @@ def quotes_markdown(
 ) -> str:
     """The quote sheet as Markdown: a header list, then one section per quote."""
     md = markdown_escape
-    quotes = quote_lines(transcript, ids)
+    quotes = quote_lines(transcript, ids, include_notes=include_notes)
     out = [f"# Quote sheet: {md(_title(clip))}", ""]
     out += [f"- **{name}:** {md(value)}" for name, value in _header(transcript, clip, include_notes)]
     out += [
@@ -129,6 +134,8 @@ def quotes_markdown(
         if q.english:
             out.append(f"- **English:** {md(q.english)}")
         out += [f"- **Translator's note:** {md(note)}" for note in q.notes]
+        if q.comment:
+            out.append(f"- **Team comment:** {md(q.comment)}")
         out.append("")
     out += ["---", "", f"Every English line above: {md(label(reviewer, transcript.approver))}.", ""]
     return "\n".join(out)
@@ -144,7 +151,7 @@ def quotes_html(
 ) -> str:
     """The quote sheet as a standalone HTML page (inline style, no scripts, nothing fetched)."""
     e = html.escape
-    quotes = quote_lines(transcript, ids)
+    quotes = quote_lines(transcript, ids, include_notes=include_notes)
     lang = e(transcript.language)
     title = e(f"Quote sheet: {_title(clip)}")
     header = _header(transcript, clip, include_notes)
@@ -183,6 +190,8 @@ def quotes_html(
         if q.notes:
             notes = "".join(f"<li>Translator's note: {e(note)}</li>" for note in q.notes)
             out.append(f'<ul class="notes">{notes}</ul>')
+        if q.comment:
+            out.append(f'<p class="comment">Team comment: {e(q.comment)}</p>')
         out.append("</article>")
     out += [
         "</main>",

@@ -57,7 +57,9 @@ class SegmentPatch(BaseModel):
     end: StrictInt | None = Field(None, ge=1, description="ms")
     reviewed: StrictBool | None = None
     mark: StrictStr | None = Field(None, max_length=20, description="unclear, inaudible, or '' for none")
-    comment: StrictStr | None = Field(None, max_length=MAX_TEXT, description="for the team; never exported")
+    comment: StrictStr | None = Field(
+        None, max_length=MAX_TEXT, description="for the team; in the quote sheet only with include_notes"
+    )
     notes: list[Note] | None = Field(
         None, max_length=MAX_NOTES, description="the line's translator's notes, all of them; [] removes them"
     )

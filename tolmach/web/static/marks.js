@@ -2,7 +2,7 @@
 // of a line: "unclear" (the exports end it with [unclear]) or "inaudible" (they read *inaudible* in
 // its place). It changes what is published, so the server takes a reviewed mark away with it, as it
 // does for any edit of what a line says. A comment is for the team: kept in the archive and its
-// history, never exported, and it leaves the reviewed mark alone.
+// history, not exported unless asked, and it leaves the reviewed mark alone.
 //
 // Here: the badge and the comment drawn in each line, the Mark select for the edit form, and the keys
 // U (unclear), Shift+U (inaudible), each a toggle, and C (the form, in its Comment box). Each mark is
@@ -37,7 +37,7 @@
   // the comment for the team, under the line's English; null when there is none
   function commentLine(seg) {
     if (!seg.comment) return null;
-    const title = 'Comment for the team: kept in the archive, never exported (C)';
+    const title = 'Comment for the team: kept in the archive, not exported unless asked (C)';
     return el('p', { class: 'comment', title }, seg.comment);
   }
 

@@ -425,7 +425,7 @@
       area('text', formValue('text', seg), 'Original', state.language),
       area('translation', formValue('translation', seg), 'English', 'en'),
       area('notes', formValue('notes', seg), "Translator's notes (one a line; empty removes them)", 'en'),
-      area('comment', formValue('comment', seg), 'Comment for the team (kept in the archive, never exported)'),
+      area('comment', formValue('comment', seg), 'Comment for the team (kept in the archive, not exported unless asked)'),
       el('div', { class: 'row' }, [
         el('button', { type: 'submit', class: 'primary small' }, 'Save and next'),
         el('button', { type: 'button', class: 'quiet small cancel' }, 'Cancel'),

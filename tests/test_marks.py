@@ -1,5 +1,6 @@
 """A reviewer's marks and comments on a line: [unclear] and *inaudible* in every export in the
-conventional forms, comments kept in the archive and exported only in the quote sheet, when asked. Real SQLite, hand-built clip."""
+conventional forms, comments kept in the archive and exported only in the quote sheet, when asked.
+Real SQLite, hand-built clip."""
 
 from __future__ import annotations
 

@@ -126,6 +126,9 @@ def test_s_splits_at_the_playhead_and_the_notice_and_ctrl_z_undo_it(
         assert shown(page) == ["line-1", "line-2", "line-6", "line-3", "line-4", "line-5"]
         expect(page.locator("#line-6 .orig")).to_have_text("тихо.")
         expect(page.locator("#line-2")).to_have_class(CURRENT)  # the selection stays on the line split
+        for half in ("#line-2", "#line-6"):  # the English was cut, not translated: T is suggested for both
+            expect(page.locator(f"{half} .retranslate")).to_have_class(re.compile(r"\bsuggested\b"))
+        expect(page.locator("#line-1 .retranslate")).not_to_have_class(re.compile(r"\bsuggested\b"))
         expect(page.locator("#clip-meta")).to_contain_text("6 lines")
         expect(page.locator("#review-count")).to_have_text("0 of 6 lines reviewed")
 

@@ -97,6 +97,7 @@
       show: showLines,
       undone: showUndone,
       edit: (n) => startEdit(state.segments.findIndex((seg) => seg.id === n), 'text'),
+      corrected: (n) => state.corrected.add(n),
     });
     state.signoff = window.tolmach.createSignoff({ base: base() });
     state.speakers = window.tolmach.createSpeakers({

@@ -52,7 +52,8 @@
   // null), saveOpen() (a promise: true once the open form's changes are saved, false when refused),
   // show(segments, {keep, at, review, legend}) (every line again, the selection on line `keep`, else on
   // the line at `at` ms; the review count from `review`, the speakers' legend from `legend`),
-  // undone(reply) (an undo's answer, drawn), edit(n) (opens line n's form in its original text box).
+  // undone(reply) (an undo's answer, drawn), edit(n) (opens line n's form in its original text box),
+  // corrected(n) (line n's English no longer matches its original: Translate again is suggested).
   // act(method, path, body, {keep, at, said}) is offered to the other modules for their one-step actions.
   function createStructure(options) {
     const { player } = options;
@@ -95,7 +96,7 @@
     // One action (the four here, or signoff.js's speaker changes): the reply is every line as it now
     // stands, drawn with the selection on `keep` (else the line at `at`), with the review state and the
     // speaker legend it carries; the action goes on the undo list and the notice offers its undo.
-    async function act(method, path, body, { keep, at, said }) {
+    async function act(method, path, body, { keep, at, said, changed }) {
       let reply;
       try {
         reply = await api(method, `${options.base}${path}`, body);
@@ -103,6 +104,7 @@
         refused(err);
         return null;
       }
+      if (changed) changed(reply); // before the lines are drawn again
       const selection = {
         keep: keep === undefined ? reply.lines[0] : keep,
         at,
@@ -161,6 +163,8 @@
       return act('POST', `/segments/${seg.id}/split`, body, {
         keep: seg.id,
         said: (reply) => `Line ${seg.id} split: ${reply.lines.join(' and ')}`,
+        // each half's English was cut, not translated: both offer Translate again (T), highlighted
+        changed: (reply) => reply.lines.forEach((n) => options.corrected(n)),
       });
     }
 

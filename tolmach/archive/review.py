@@ -101,7 +101,7 @@ class Revision:
     author: str
     at: str
     undoes: int | None  # the revision this one took back
-    action: str = ""  # split, merge, insert or delete (archive/structure.py); "" for an edit of a field
+    action: str = ""  # split, merge, insert, delete, speaker (archive/structure.py), "undo ..."; "" an edit
     step: int | None = None  # the first revision of the action this one is part of
 
     def as_edit(self) -> Edit:

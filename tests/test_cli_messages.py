@@ -53,7 +53,7 @@ def test_a_language_by_name_or_in_capitals(home: Path) -> None:
     assert run(home, "search", "Бахмут", "--lang", "RU")[0] == 0
     assert run(home, "search", "Бахмут", "--lang", "uk")[0] == 1  # no Ukrainian clip: no matches
     assert Options(lang="RU").validate().lang == "ru" and Options(lang=" ukrainian ").validate().lang == "uk"
-    with pytest.raises(OptionsError, match="unknown language code 'klingon'"):
+    with pytest.raises(OptionsError, match="unknown language 'klingon'"):
         Options(lang="klingon").validate()
 
 

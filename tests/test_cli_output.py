@@ -328,7 +328,7 @@ def test_check_prints_json_lines_with_or_without_json(tmp_path: Path) -> None:
     [
         (["translate", "{sample}", "--beam-size", "x"], "error: --beam-size: 'x' is not a whole number"),
         (["translate", "{sample}", "--beam-size=x"], "error: --beam-size: 'x' is not a whole number"),
-        (["search", "Бахмут", "--since", "yesterday"], "error: 'yesterday' is not a date"),
+        (["search", "Бахмут", "--since", "yesterday"], "error: --since 'yesterday' is not a date"),
         (["search", "Бахмут", "--limit", "many"], "error: --limit: 'many' is not a whole number"),
         (["batch", "{sample}", "--timeout", "soon"], "error: --timeout: 'soon' is not a number"),
         (["render", "{sample}", "--burn", "en", "--format", "avi"], "error: --format: 'avi' is not one of"),

@@ -135,6 +135,6 @@ def language_code(value: str) -> str:
     if key in _BY_NAME:
         return _BY_NAME[key]
     raise OptionsError(
-        f"unknown language code '{value}'",
+        f"unknown language {'code ' if len(key) <= 3 else ''}'{value}'",  # xx is a code, Klingon a name
         "use an ISO 639-1 code Whisper knows, e.g. ru, uk, en; 'tolmach languages' lists them",
     )

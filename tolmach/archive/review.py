@@ -394,6 +394,11 @@ def neighbours(c: sqlite3.Connection, row: sqlite3.Row) -> tuple[sqlite3.Row | N
     return (before[0] if before else None), (after[0] if after else None)
 
 
+def run_language(c: sqlite3.Connection, run_id: str) -> str:
+    """The language code of the run's speech, as stored."""
+    return str(c.execute("SELECT language FROM runs WHERE id = ?", (run_id,)).fetchone()[0])
+
+
 def _seconds(ms: int) -> str:
     return f"{ms / 1000:.3f} s"
 
@@ -437,7 +442,7 @@ def _apply(
             stored = after or None  # no speaker is NULL, as the pipeline stores it
         c.execute(f"UPDATE segments SET {_COLUMN.get(field, field)} = ? WHERE id = ?", (stored, row["id"]))
     if field == "text":
-        language = c.execute("SELECT language FROM runs WHERE id = ?", (row["run_id"],)).fetchone()[0]
+        language = run_language(c, row["run_id"])
         c.execute("UPDATE segments SET stems = ? WHERE id = ?", (stems(after, language), row["id"]))
     cursor = c.execute(
         "INSERT INTO revisions (segment_id, field, before, after, author, at, undoes, action)"
@@ -536,7 +541,7 @@ def recheck(c: sqlite3.Connection, row: sqlite3.Row, glossary: Glossary | None, 
     ``doubtful``; ``found_again``: its text changed, so its entities are found again first."""
     from tolmach.checks import check_segments
 
-    language = c.execute("SELECT language FROM runs WHERE id = ?", (row["run_id"],)).fetchone()[0]
+    language = run_language(c, row["run_id"])
     if found_again:
         _find_entities(c, row["id"], language)
     # the line (or, when it was just deleted, the place it stood) and two lines either side, in time

@@ -80,7 +80,7 @@ def split_line(
     the English is cut at the same share as the text. OptionsError when the time or a place is not
     inside the line, or a side would have no text.
     """
-    author = _author(author)
+    author = review._author(author)
     with write(conn) as c:
         row = _standing(c, run_id, number, version)
         start, end = row["start_ms"], row["end_ms"]
@@ -154,7 +154,7 @@ def merge_lines(
     glossary: Glossary | None = None,
 ) -> Step:
     """Merge line ``number`` with the line after it in time, which is deleted; InputError for the last."""
-    author = _author(author)
+    author = review._author(author)
     with write(conn) as c:
         row = _standing(c, run_id, number, version)
         _, after = review.neighbours(c, row)
@@ -199,7 +199,7 @@ def insert_line(
     glossary: Glossary | None = None,
 ) -> Step:
     """Add a line over [start, end], which no standing line may overlap; it takes the run's next number."""
-    author = _author(author)
+    author = review._author(author)
     with write(conn) as c:
         if c.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
             raise InputError(f"no run {run_id[:12]}", "see 'tolmach list'")
@@ -224,7 +224,7 @@ def delete_line(
     glossary: Glossary | None = None,
 ) -> Step:
     """Delete line ``number``: it leaves every list, count, search and export; an undo brings it back."""
-    author = _author(author)
+    author = review._author(author)
     with write(conn) as c:
         row = _standing(c, run_id, number, version)
         steps = _Writer(c, author, "delete")
@@ -244,7 +244,7 @@ def name_speaker(
 ) -> Step:
     """Rename speaker ``label`` on every line they speak and/or give them a ``role`` for the legend
     ("S1" -> "R", "Russian soldier"), as one step. OptionsError when no standing line is theirs."""
-    author = _author(author)
+    author = review._author(author)
     with write(conn) as c:
         rows = [r for r in _lines(c, run_id) if r["speaker"] == label]
         if not rows:
@@ -273,7 +273,7 @@ def assign_speaker(
 ) -> Step:
     """Give lines ``first`` to ``last`` (both included, in time order) to ``speaker``, as one step;
     each takes the speaker's role in the legend when one was given."""
-    author = _author(author)
+    author = review._author(author)
     speaker = review._checked("speaker", speaker)
     if not speaker:
         raise OptionsError("a speaker's name cannot be empty", "give a name or a short tag, e.g. R")
@@ -380,7 +380,7 @@ class _Writer:
             ):
                 review._update_detail(self.c, segment_id, {STANDING_AS: _snapshot(row)})
             if fields & {"text", "deleted"} and not row["deleted"]:
-                review._find_entities(self.c, segment_id, _language(self.c, row["run_id"]))
+                review._find_entities(self.c, segment_id, review.run_language(self.c, row["run_id"]))
             if fields - _UNCHECKED:  # what the line says, or where it stands, changed
                 review.recheck(self.c, row, glossary, found_again=False)
         self.revisions = review._revisions(self.c, f"r.id IN ({_marks(ids)})", tuple(ids))
@@ -444,7 +444,7 @@ def _add_line(
     number = c.execute(
         "SELECT coalesce(max(number), 0) + 1 FROM segments WHERE run_id = ?", (run_id,)
     ).fetchone()[0]
-    language = _language(c, run_id)
+    language = review.run_language(c, run_id)
     from tolmach.text import stems
 
     cursor = c.execute(
@@ -531,14 +531,6 @@ def _marks(ids: Sequence[int]) -> str:
 
 def _joined(a: str, b: str) -> str:
     return " ".join(p for p in (a.strip(), b.strip()) if p)
-
-
-def _author(author: str) -> str:
-    return review._author(author)
-
-
-def _language(c: sqlite3.Connection, run_id: str) -> str:
-    return str(c.execute("SELECT language FROM runs WHERE id = ?", (run_id,)).fetchone()[0])
 
 
 def _clock(ms: int) -> str:

@@ -360,12 +360,13 @@ def _structure_reply(archive: Archive, run_id: str, step: Any) -> dict[str, Any]
     """What a split, merge, insert, delete or speaker change answers: the action, the lines it changed
     or added (by number), its revisions, every line as it now stands in time order, the speaker legend
     and the review state."""
+    transcript = archive.transcript(run_id)  # read once: its lines and its legend
     return {
         "action": step.action,
         "lines": list(step.lines),
         "revisions": [shapes.revision(r) for r in step.revisions],
-        "segments": [shapes.segment(s) for s in archive.segments(run_id)],
-        "legend": legend(archive.transcript(run_id)),
+        "segments": [shapes.segment(s) for s in transcript.segments],
+        "legend": legend(transcript),
         "review": shapes.review(archive.review_state(run_id)),
     }
 
@@ -465,16 +466,15 @@ def undo_revision(id: str, rid: int, archive: ArchiveDep, caller: CallerDep) -> 
         if any(r.id == rid for r in archive.revisions(run_id)):
             raise WebError(409, e.message, e.hint) from None
         raise
+    transcript = archive.transcript(run_id)  # read once: the line, and every line when lines came or went
     reply: dict[str, Any] = {
-        "segment": next(
-            (shapes.segment(s) for s in archive.segments(run_id) if s.id == revision.segment), None
-        ),
+        "segment": next((shapes.segment(s) for s in transcript.segments if s.id == revision.segment), None),
         "revision": shapes.revision(revision),
         "review": shapes.review(archive.review_state(run_id)),
     }
     if revision.step is not None:  # a split, merge, insert, delete or speaker change taken back
-        reply["segments"] = [shapes.segment(s) for s in archive.segments(run_id)]
-        reply["legend"] = legend(archive.transcript(run_id))
+        reply["segments"] = [shapes.segment(s) for s in transcript.segments]
+        reply["legend"] = legend(transcript)
     return reply
 
 
